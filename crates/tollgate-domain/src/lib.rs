@@ -20,6 +20,9 @@ pub use ids::{CustomerId, IdError, SubscriptionId};
 pub use money::{Currency, Money, MoneyError};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 
+#[doc(hidden)]
+pub use serde as __serde;
+
 /// An enum whose variants have a stable lowercase text form, used in files, the database and
 /// the API alike.
 pub trait TextEnum: Sized + Copy + 'static {
@@ -74,16 +77,16 @@ macro_rules! text_enum {
             }
         }
 
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str($crate::TextEnum::as_str(*self))
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                text.parse().map_err(::serde::de::Error::custom)
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str> as $crate::__serde::Deserialize>::deserialize(d)?;
+                text.parse().map_err($crate::__serde::de::Error::custom)
             }
         }
     };

@@ -1,0 +1,833 @@
+//! The embedded SQLite backend of the Tollgate store.
+//!
+//! One file (or memory), WAL journal, foreign keys on. Writes go through a pool of one
+//! connection and start with `BEGIN IMMEDIATE`, so a transaction never has to upgrade a read
+//! lock into a write lock (the source of `SQLITE_BUSY` under load); reads use their own pool.
+
+mod rows;
+mod usage;
+
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use tollgate_domain::TextEnum;
+use tollgate_domain::audit::{AuditEvent, GENESIS_HASH, NewAuditEvent};
+use tollgate_domain::billing::{Invoice, Payment};
+use tollgate_domain::customer::Customer;
+use tollgate_domain::ids::{CustomerId, SubscriptionId};
+use tollgate_domain::subscription::Subscription;
+use tollgate_domain::time::{Timestamp, date_to_days};
+use tollgate_domain::usage::{DailyUsage, UsageLine};
+use tollgate_store::codec::{chain_events, encode_contacts, encode_enums, encode_strings};
+use tollgate_store::{
+    Backend, BookSummary, CustomerQuery, Fingerprinted, MigrationStatus, NewOutboxEntry,
+    OutboxEntry, OutboxStats, Store, StoreError, StoreResult, UpsertCounts, UpsertMode,
+    UpsertReport, WriteMeta,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// SQLite allows 32,766 bound parameters in one statement; batches stay well below.
+const MAX_PARAMS: usize = 30_000;
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| StoreError::db(operation, e)
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|_| StoreError::UnsupportedUrl(url.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await
+            .map_err(db("open"))?;
+        // An in-memory database exists once per connection: reads must share the writer.
+        let read = if in_memory {
+            write.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options.read_only(true))
+                .await
+                .map_err(db("open"))?
+        };
+        Ok(SqliteStore { write, read })
+    }
+
+    /// The write pool, for tests that need to reach under the store (to tamper with a row).
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        self.write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db("begin"))
+    }
+}
+
+/// Appends events to the chain inside an open transaction.
+async fn append_audit_in(conn: &mut SqliteConnection, events: &[NewAuditEvent]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db("read audit head"))?;
+    let (last_seq, last_hash) = match last {
+        Some(row) => (row.get::<i64, _>(0), row.get::<String, _>(1)),
+        None => (0, GENESIS_HASH.to_string()),
+    };
+    let chained = chain_events(events, last_seq, last_hash);
+    for chunk in chained.chunks(MAX_PARAMS / 9) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit_events (seq, at, actor, action, subject, reasons, details, prev_hash, hash) ",
+        );
+        query.push_values(chunk, |mut b, c| {
+            b.push_bind(c.seq)
+                .push_bind(c.event.at.millis())
+                .push_bind(&c.event.actor)
+                .push_bind(&c.event.action)
+                .push_bind(&c.event.subject)
+                .push_bind(&c.reasons_json)
+                .push_bind(&c.event.details)
+                .push_bind(&c.prev_hash)
+                .push_bind(&c.hash);
+        });
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("append audit"))?;
+    }
+    Ok(())
+}
+
+/// Existing (id → fingerprint) among `ids`.
+async fn fingerprints(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    ids: &[&str],
+) -> StoreResult<BTreeMap<String, i64>> {
+    let mut found = BTreeMap::new();
+    for chunk in ids.chunks(MAX_PARAMS) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT id, fingerprint FROM {table} WHERE id IN ("
+        ));
+        let mut sep = query.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        query.push(")");
+        for row in query
+            .build()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db("read fingerprints"))?
+        {
+            found.insert(row.get::<String, _>(0), row.get::<i64, _>(1));
+        }
+    }
+    Ok(found)
+}
+
+/// Which records of a batch are new, changed or the same, with one audit event per change.
+struct Classified<'a, T> {
+    new: Vec<&'a Fingerprinted<T>>,
+    changed: Vec<&'a Fingerprinted<T>>,
+    counts: UpsertCounts,
+}
+
+fn classify<'a, T>(
+    rows: &'a [Fingerprinted<T>],
+    id_of: impl Fn(&T) -> &str,
+    existing: &BTreeMap<String, i64>,
+    mode: UpsertMode,
+) -> Classified<'a, T> {
+    let mut out = Classified {
+        new: Vec::new(),
+        changed: Vec::new(),
+        counts: UpsertCounts::default(),
+    };
+    let mut seen = HashSet::new();
+    for row in rows {
+        let id = id_of(&row.record);
+        if !seen.insert(id.to_string()) {
+            out.counts.unchanged += 1;
+            continue;
+        }
+        match existing.get(id) {
+            None => out.new.push(row),
+            Some(_) if mode == UpsertMode::InsertMissing => out.counts.unchanged += 1,
+            Some(fp) if *fp == row.fingerprint => out.counts.unchanged += 1,
+            Some(_) => out.changed.push(row),
+        }
+    }
+    out.counts.new = out.new.len() as u64;
+    out.counts.updated = out.changed.len() as u64;
+    out
+}
+
+fn change_events<T>(
+    classified: &Classified<'_, T>,
+    noun: &str,
+    id_of: impl Fn(&T) -> String,
+    meta: &WriteMeta,
+) -> Vec<NewAuditEvent> {
+    let event = |verb: &str, record: &T| NewAuditEvent {
+        actor: meta.actor.clone(),
+        action: format!("{noun}.{verb}"),
+        subject: format!("{noun}:{}", id_of(record)),
+        reasons: vec![format!("source: {}", meta.source)],
+        details: "{}".into(),
+        at: meta.at,
+    };
+    classified
+        .new
+        .iter()
+        .map(|r| event("created", &r.record))
+        .chain(
+            classified
+                .changed
+                .iter()
+                .map(|r| event("updated", &r.record)),
+        )
+        .collect()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn migration_status(&self) -> StoreResult<MigrationStatus> {
+        let table = sqlx::query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("migration status"))?;
+        let applied: Vec<i64> = if table.is_some() {
+            sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(&self.read)
+            .await
+            .map_err(db("migration status"))?
+        } else {
+            Vec::new()
+        };
+        let pending = MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect();
+        Ok(MigrationStatus { applied, pending })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(db("ping"))?;
+        Ok(())
+    }
+
+    async fn upsert_customers(
+        &self,
+        customers: &[Fingerprinted<Customer>],
+        mode: UpsertMode,
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<&str> = customers.iter().map(|c| c.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "customers", &ids).await?;
+        let classified = classify(customers, |c| c.id.as_str(), &existing, mode);
+        for row in classified.new.iter().chain(classified.changed.iter()) {
+            let c = &row.record;
+            sqlx::query(
+                "INSERT INTO customers (id, tenant_id, company_name, registration_number, vat_id, country, domain, \
+                 contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags, \
+                 fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, company_name = excluded.company_name, \
+                 registration_number = excluded.registration_number, vat_id = excluded.vat_id, \
+                 country = excluded.country, domain = excluded.domain, contacts = excluded.contacts, \
+                 language = excluded.language, cloud = excluded.cloud, \
+                 credit_limit_micros = excluded.credit_limit_micros, currency = excluded.currency, \
+                 tags = excluded.tags, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            )
+            .bind(c.id.as_str())
+            .bind(&c.tenant_id)
+            .bind(&c.company_name)
+            .bind(&c.registration_number)
+            .bind(&c.vat_id)
+            .bind(&c.country)
+            .bind(&c.domain)
+            .bind(encode_contacts(&c.contacts))
+            .bind(c.language.as_str())
+            .bind(c.cloud.as_str())
+            .bind(c.risk_tier.as_str())
+            .bind(c.status.as_str())
+            .bind(c.credit_limit.map(|m| m.micros()))
+            .bind(c.currency.map(|cur| cur.to_string()))
+            .bind(c.created_at.millis())
+            .bind(encode_strings(&c.tags))
+            .bind(row.fingerprint)
+            .bind(meta.at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db("upsert customer"))?;
+        }
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "customer", |c| c.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit customers"))?;
+        Ok(UpsertReport {
+            counts: classified.counts,
+            created: classified
+                .new
+                .iter()
+                .map(|r| r.record.id.to_string())
+                .collect(),
+        })
+    }
+
+    async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        let row = sqlx::query(rows::CUSTOMER_SELECT_BY_ID)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db("get customer"))?;
+        row.map(|r| rows::customer(&r)).transpose()
+    }
+
+    async fn existing_customers(&self, ids: &[CustomerId]) -> StoreResult<HashSet<CustomerId>> {
+        let texts: Vec<&str> = ids.iter().map(CustomerId::as_str).collect();
+        let mut conn = self.read.acquire().await.map_err(db("acquire"))?;
+        let found = fingerprints(&mut conn, "customers", &texts).await?;
+        Ok(ids
+            .iter()
+            .filter(|id| found.contains_key(id.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<Customer>> {
+        let mut sql = QueryBuilder::<Sqlite>::new(rows::CUSTOMER_SELECT);
+        sql.push(" WHERE 1 = 1");
+        if let Some(after) = &query.after_id {
+            sql.push(" AND id > ").push_bind(after.clone());
+        }
+        if let Some(status) = query.status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(tier) = query.risk_tier {
+            sql.push(" AND risk_tier = ").push_bind(tier.as_str());
+        }
+        if let Some(country) = &query.country {
+            sql.push(" AND country = ")
+                .push_bind(country.to_ascii_uppercase());
+        }
+        if let Some(cloud) = query.cloud {
+            sql.push(" AND cloud = ").push_bind(cloud.as_str());
+        }
+        sql.push(" ORDER BY id LIMIT ")
+            .push_bind(query.limit.clamp(1, 1000) as i64);
+        let found = sql
+            .build()
+            .fetch_all(&self.read)
+            .await
+            .map_err(db("list customers"))?;
+        found.iter().map(rows::customer).collect()
+    }
+
+    async fn upsert_subscriptions(
+        &self,
+        subscriptions: &[Fingerprinted<Subscription>],
+        mode: UpsertMode,
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<&str> = subscriptions.iter().map(|s| s.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "subscriptions", &ids).await?;
+        let classified = classify(subscriptions, |s| s.id.as_str(), &existing, mode);
+        for row in classified.new.iter().chain(classified.changed.iter()) {
+            let s = &row.record;
+            sqlx::query(
+                "INSERT INTO subscriptions (id, customer_id, product, sku, kind, quantity, state, state_reasons, \
+                 admin_access, monthly_price_micros, currency, created_at, fingerprint, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, product = excluded.product, \
+                 sku = excluded.sku, kind = excluded.kind, quantity = excluded.quantity, \
+                 monthly_price_micros = excluded.monthly_price_micros, currency = excluded.currency, \
+                 fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            )
+            .bind(s.id.as_str())
+            .bind(s.customer_id.as_str())
+            .bind(&s.product)
+            .bind(&s.sku)
+            .bind(s.kind.as_str())
+            .bind(s.quantity)
+            .bind(s.state.as_str())
+            .bind(encode_enums(&s.state_reasons))
+            .bind(s.admin_access.as_str())
+            .bind(s.monthly_price.map(|m| m.micros()))
+            .bind(s.monthly_price.map(|m| m.currency().to_string()))
+            .bind(s.created_at.millis())
+            .bind(row.fingerprint)
+            .bind(meta.at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db("upsert subscription"))?;
+        }
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "subscription", |s| s.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit subscriptions"))?;
+        Ok(UpsertReport {
+            counts: classified.counts,
+            created: classified
+                .new
+                .iter()
+                .map(|r| r.record.id.to_string())
+                .collect(),
+        })
+    }
+
+    async fn existing_subscriptions(
+        &self,
+        ids: &[SubscriptionId],
+    ) -> StoreResult<HashSet<SubscriptionId>> {
+        let texts: Vec<&str> = ids.iter().map(SubscriptionId::as_str).collect();
+        let mut conn = self.read.acquire().await.map_err(db("acquire"))?;
+        let found = fingerprints(&mut conn, "subscriptions", &texts).await?;
+        Ok(ids
+            .iter()
+            .filter(|id| found.contains_key(id.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    async fn list_subscriptions(&self, customer: &CustomerId) -> StoreResult<Vec<Subscription>> {
+        let found = sqlx::query(rows::SUBSCRIPTION_SELECT_BY_CUSTOMER)
+            .bind(customer.as_str())
+            .fetch_all(&self.read)
+            .await
+            .map_err(db("list subscriptions"))?;
+        found.iter().map(rows::subscription).collect()
+    }
+
+    async fn import_usage(
+        &self,
+        lines: &[UsageLine],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertCounts> {
+        let mut tx = self.begin().await?;
+        let counts = usage::import(&mut tx, lines).await?;
+        let event = NewAuditEvent {
+            actor: meta.actor.clone(),
+            action: "usage.imported".into(),
+            subject: format!("import:{}", meta.source),
+            reasons: vec![format!(
+                "{} new, {} updated, {} unchanged",
+                counts.new, counts.updated, counts.unchanged
+            )],
+            details: "{}".into(),
+            at: meta.at,
+        };
+        if counts.new + counts.updated > 0 {
+            append_audit_in(&mut tx, &[event]).await?;
+        }
+        tx.commit().await.map_err(db("commit usage"))?;
+        Ok(counts)
+    }
+
+    async fn daily_usage(
+        &self,
+        customer: &CustomerId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyUsage>> {
+        let found = sqlx::query(
+            "SELECT customer_id, subscription_id, day, meter_category, region, currency, cost_micros, \
+             quantity_micros, vcpu_hours_micros, n_lines FROM usage_daily \
+             WHERE customer_id = ? AND day BETWEEN ? AND ? \
+             ORDER BY day, subscription_id, meter_category, region, currency",
+        )
+        .bind(customer.as_str())
+        .bind(date_to_days(from))
+        .bind(date_to_days(to))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db("daily usage"))?;
+        found.iter().map(rows::daily_usage).collect()
+    }
+
+    async fn upsert_invoices(
+        &self,
+        invoices: &[Fingerprinted<Invoice>],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<&str> = invoices.iter().map(|i| i.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "invoices", &ids).await?;
+        let classified = classify(invoices, |i| i.id.as_str(), &existing, UpsertMode::Replace);
+        for row in classified.new.iter().chain(classified.changed.iter()) {
+            let i = &row.record;
+            sqlx::query(
+                "INSERT INTO invoices (id, customer_id, number, source, issued_on, due_on, currency, total_micros, \
+                 tax_micros, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, number = excluded.number, \
+                 source = excluded.source, issued_on = excluded.issued_on, due_on = excluded.due_on, \
+                 currency = excluded.currency, total_micros = excluded.total_micros, \
+                 tax_micros = excluded.tax_micros, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            )
+            .bind(i.id.as_str())
+            .bind(i.customer_id.as_str())
+            .bind(&i.number)
+            .bind(i.source.as_str())
+            .bind(date_to_days(i.issued_on))
+            .bind(date_to_days(i.due_on))
+            .bind(i.total.currency().to_string())
+            .bind(i.total.micros())
+            .bind(i.tax.micros())
+            .bind(row.fingerprint)
+            .bind(meta.at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db("upsert invoice"))?;
+        }
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "invoice", |i| i.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit invoices"))?;
+        Ok(UpsertReport {
+            counts: classified.counts,
+            created: classified
+                .new
+                .iter()
+                .map(|r| r.record.id.to_string())
+                .collect(),
+        })
+    }
+
+    async fn upsert_payments(
+        &self,
+        payments: &[Fingerprinted<Payment>],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<&str> = payments.iter().map(|p| p.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "payments", &ids).await?;
+        let classified = classify(payments, |p| p.id.as_str(), &existing, UpsertMode::Replace);
+        for row in classified.new.iter().chain(classified.changed.iter()) {
+            let p = &row.record;
+            sqlx::query(
+                "INSERT INTO payments (id, customer_id, invoice_id, currency, amount_micros, received_at, method, \
+                 fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, invoice_id = excluded.invoice_id, \
+                 currency = excluded.currency, amount_micros = excluded.amount_micros, \
+                 received_at = excluded.received_at, method = excluded.method, \
+                 fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            )
+            .bind(p.id.as_str())
+            .bind(p.customer_id.as_str())
+            .bind(p.invoice_id.as_ref().map(|i| i.as_str()))
+            .bind(p.amount.currency().to_string())
+            .bind(p.amount.micros())
+            .bind(p.received_at.millis())
+            .bind(p.method.as_str())
+            .bind(row.fingerprint)
+            .bind(meta.at.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db("upsert payment"))?;
+        }
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "payment", |p| p.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit payments"))?;
+        Ok(UpsertReport {
+            counts: classified.counts,
+            created: classified
+                .new
+                .iter()
+                .map(|r| r.record.id.to_string())
+                .collect(),
+        })
+    }
+
+    async fn existing_invoices(&self, ids: &[String]) -> StoreResult<HashSet<String>> {
+        let texts: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut conn = self.read.acquire().await.map_err(db("acquire"))?;
+        Ok(fingerprints(&mut conn, "invoices", &texts)
+            .await?
+            .into_keys()
+            .collect())
+    }
+
+    async fn book_summary(&self) -> StoreResult<BookSummary> {
+        let mut conn = self.read.acquire().await.map_err(db("acquire"))?;
+        let mut summary = BookSummary::default();
+        let pairs = |sql: &'static str| sqlx::query_as::<_, (String, i64)>(sql);
+        summary.customers_by_status =
+            pairs("SELECT status, COUNT(*) FROM customers GROUP BY status")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        summary.customers_by_country =
+            pairs("SELECT country, COUNT(*) FROM customers GROUP BY country")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        summary.subscriptions_by_state =
+            pairs("SELECT state, COUNT(*) FROM subscriptions GROUP BY state")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        summary.usage_micros_by_currency =
+            pairs("SELECT currency, SUM(cost_micros) FROM usage_daily GROUP BY currency")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        summary.usage_lines = scalar("SELECT COALESCE(SUM(n_lines), 0) FROM usage_daily")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.invoices = scalar("SELECT COUNT(*) FROM invoices")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.payments = scalar("SELECT COUNT(*) FROM payments")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.audit_events = scalar("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        let open = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT i.currency, COUNT(*), SUM(i.total_micros - COALESCE(p.paid, 0)) FROM invoices i \
+             LEFT JOIN (SELECT invoice_id, SUM(amount_micros) AS paid FROM payments \
+                        WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id \
+             WHERE i.total_micros - COALESCE(p.paid, 0) > 0 GROUP BY i.currency",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("summary"))?;
+        for (currency, count, balance) in open {
+            summary.open_invoices += count;
+            summary
+                .open_balance_micros_by_currency
+                .insert(currency, balance);
+        }
+        Ok(summary)
+    }
+
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        append_audit_in(&mut tx, events).await?;
+        tx.commit().await.map_err(db("commit audit"))
+    }
+
+    async fn audit_page(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let found = sqlx::query(
+            "SELECT seq, at, actor, action, subject, reasons, details, prev_hash, hash FROM audit_events \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db("audit page"))?;
+        found.iter().map(rows::audit_event).collect()
+    }
+
+    async fn enqueue(
+        &self,
+        entries: &[NewOutboxEntry],
+        audit: &[NewAuditEvent],
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(entries.len());
+        for entry in entries {
+            sqlx::query(
+                "INSERT INTO outbox (kind, idempotency_key, subject, payload, status, attempts, next_attempt_at, \
+                 created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(entry.kind.as_str())
+            .bind(&entry.idempotency_key)
+            .bind(&entry.subject)
+            .bind(&entry.payload)
+            .bind(entry.not_before.millis())
+            .bind(entry.not_before.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db("enqueue"))?;
+            let id: i64 = sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
+                .bind(&entry.idempotency_key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db("enqueue"))?;
+            ids.push(id);
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(db("commit enqueue"))?;
+        Ok(ids)
+    }
+
+    async fn claim_next(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_ms: i64,
+    ) -> StoreResult<Option<OutboxEntry>> {
+        // One statement: the single writer makes it atomic, so two claimers never share an entry.
+        let row = sqlx::query(&format!(
+            "UPDATE outbox SET locked_by = ?, locked_until = ?, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
+                         AND (locked_until IS NULL OR locked_until < ?) ORDER BY next_attempt_at, id LIMIT 1) \
+             RETURNING {}",
+            rows::OUTBOX_COLUMNS
+        ))
+        .bind(worker)
+        .bind(now.millis() + lease_ms)
+        .bind(now.millis())
+        .bind(now.millis())
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db("claim outbox entry"))?;
+        row.map(|r| rows::outbox_entry(&r)).transpose()
+    }
+
+    async fn complete(&self, id: i64, worker: &str, now: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'delivered', delivered_at = ?, locked_by = NULL, locked_until = NULL, \
+             last_error = NULL WHERE id = ? AND locked_by = ? AND status = 'pending'",
+        )
+        .bind(now.millis())
+        .bind(id)
+        .bind(worker)
+        .execute(&self.write)
+        .await
+        .map_err(db("complete outbox entry"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        _now: Timestamp,
+    ) -> StoreResult<bool> {
+        let (status, next) = match retry_at {
+            Some(at) => ("pending", Some(at.millis())),
+            None => ("dead", None),
+        };
+        let done = sqlx::query(
+            "UPDATE outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, \
+             locked_by = NULL, locked_until = NULL WHERE id = ? AND locked_by = ? AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.write)
+        .await
+        .map_err(db("fail outbox entry"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_outbox(&self, id: i64) -> StoreResult<Option<OutboxEntry>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM outbox WHERE id = ?",
+            rows::OUTBOX_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("get outbox entry"))?;
+        row.map(|r| rows::outbox_entry(&r)).transpose()
+    }
+
+    async fn outbox_stats(&self, now: Timestamp) -> StoreResult<OutboxStats> {
+        let (pending, due, in_flight, delivered, dead) =
+            sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
+                "SELECT \
+               COALESCE(SUM(status = 'pending'), 0), \
+               COALESCE(SUM(status = 'pending' AND next_attempt_at <= ?1 \
+                            AND (locked_until IS NULL OR locked_until < ?1)), 0), \
+               COALESCE(SUM(status = 'pending' AND locked_until >= ?1), 0), \
+               COALESCE(SUM(status = 'delivered'), 0), \
+               COALESCE(SUM(status = 'dead'), 0) FROM outbox",
+            )
+            .bind(now.millis())
+            .fetch_one(&self.read)
+            .await
+            .map_err(db("outbox stats"))?;
+        Ok(OutboxStats {
+            pending,
+            due,
+            in_flight,
+            delivered,
+            dead,
+        })
+    }
+}

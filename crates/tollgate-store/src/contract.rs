@@ -1,0 +1,745 @@
+//! The contract every backend must keep. Each case is an async function over a fresh, migrated
+//! store; [`store_contract_tests!`](crate::store_contract_tests) turns them into `#[tokio::test]`s
+//! in a backend's own test binary.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use tollgate_domain::audit::{GENESIS_HASH, NewAuditEvent, verify_chain};
+use tollgate_domain::billing::{Invoice, InvoiceSource, Payment, PaymentMethod};
+use tollgate_domain::customer::{Cloud, Customer, CustomerStatus, Language, RiskTier};
+use tollgate_domain::ids::{CustomerId, InvoiceId, PaymentId, SubscriptionId};
+use tollgate_domain::money::{Currency, Money};
+use tollgate_domain::subscription::{
+    AdminAccess, StateReason, Subscription, SubscriptionKind, SubscriptionState,
+};
+use tollgate_domain::time::Timestamp;
+use tollgate_domain::usage::UsageLine;
+
+use crate::{
+    CustomerQuery, EffectKind, Fingerprinted, NewOutboxEntry, OutboxStatus, Store, UpsertCounts,
+    UpsertMode, WriteMeta,
+};
+
+/// Generates one `#[tokio::test]` per contract case, each on a store from `$make` (an async
+/// expression giving a migrated `impl Store`, or `None` to skip when the backend is absent).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr) => {
+        $crate::store_contract_tests!(@cases $make;
+            migrations_apply_once_and_report_current,
+            customers_upsert_is_idempotent_and_keeps_tollgate_owned_fields,
+            customers_list_by_cursor_and_filter,
+            subscriptions_upsert_and_list,
+            usage_import_counts_and_aggregates_by_line_identity,
+            invoices_payments_and_summary,
+            audit_chain_appends_in_order,
+            outbox_deduplicates_by_idempotency_key,
+            outbox_claims_leases_and_completes,
+            outbox_retries_and_dead_letters,
+            concurrent_claims_never_share_an_entry
+        );
+    };
+    (@cases $make:expr; $($case:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(store) = $make else { return };
+                $crate::contract::$case(&store).await;
+            }
+        )+
+    };
+}
+
+fn meta() -> WriteMeta {
+    WriteMeta {
+        actor: "system:contract".into(),
+        at: Timestamp::from_millis(1_700_000_000_000),
+        source: "contract".into(),
+    }
+}
+
+fn cid(text: &str) -> CustomerId {
+    CustomerId::parse(text).expect("valid id")
+}
+
+fn sid(text: &str) -> SubscriptionId {
+    SubscriptionId::parse(text).expect("valid id")
+}
+
+pub fn customer(id: &str, country: &str) -> Customer {
+    Customer {
+        id: cid(id),
+        tenant_id: Some(format!("tenant-{id}")),
+        company_name: format!("Company {id}"),
+        registration_number: Some("25596641".into()),
+        vat_id: Some("CZ25596641".into()),
+        country: country.into(),
+        domain: Some(format!("{id}.example")),
+        contacts: vec![tollgate_domain::customer::Contact {
+            name: Some("Jana Nováková".into()),
+            email: Some(format!("jana@{id}.example")),
+            phone: Some("+420601123456".into()),
+            role: Some("billing".into()),
+        }],
+        language: Language::Czech,
+        cloud: Cloud::Commercial,
+        risk_tier: RiskTier::Low,
+        status: CustomerStatus::Active,
+        credit_limit: Some(Money::from_micros(5_000_000_000, Currency::CZK)),
+        currency: Some(Currency::CZK),
+        created_at: Timestamp::from_millis(1_600_000_000_000),
+        tags: vec!["vip".into()],
+    }
+}
+
+fn fp<T>(record: T, fingerprint: i64) -> Fingerprinted<T> {
+    Fingerprinted {
+        record,
+        fingerprint,
+    }
+}
+
+fn subscription(id: &str, customer_id: &str) -> Subscription {
+    Subscription {
+        id: sid(id),
+        customer_id: cid(customer_id),
+        product: "Azure plan".into(),
+        sku: Some("Microsoft Azure plan".into()),
+        kind: SubscriptionKind::Usage,
+        quantity: 1,
+        state: SubscriptionState::Active,
+        state_reasons: vec![],
+        admin_access: AdminAccess::Limited,
+        monthly_price: None,
+        created_at: Timestamp::from_millis(1_600_000_000_000),
+    }
+}
+
+fn usage(key: u8, content: u64, day: u32, cost: i64) -> UsageLine {
+    UsageLine {
+        line_key: [key; 16],
+        content_hash: content,
+        customer_id: cid("c1"),
+        subscription_id: sid("s1"),
+        day: NaiveDate::from_ymd_opt(2026, 3, day).expect("valid date"),
+        meter_category: "Virtual Machines".into(),
+        region: "westeurope".into(),
+        currency: Currency::EUR,
+        cost_micros: cost,
+        quantity_micros: 1_000_000,
+        vcpu_hours_micros: 2_000_000,
+    }
+}
+
+fn audit_event(action: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: "system:contract".into(),
+        action: action.into(),
+        subject: "customer:c1".into(),
+        reasons: vec!["contract".into()],
+        details: "{}".into(),
+        at: Timestamp::from_millis(1_700_000_000_000),
+    }
+}
+
+fn entry(key: &str) -> NewOutboxEntry {
+    NewOutboxEntry {
+        kind: EffectKind::Webhook,
+        idempotency_key: key.into(),
+        subject: "customer:c1".into(),
+        payload: "{\"hello\":1}".into(),
+        not_before: Timestamp::from_millis(0),
+    }
+}
+
+async fn verify_whole_chain(store: &dyn Store) -> i64 {
+    let events = store.audit_page(0, 1_000_000).await.expect("audit page");
+    verify_chain(&events, GENESIS_HASH.into(), 1).expect("chain is whole");
+    events.len() as i64
+}
+
+pub async fn migrations_apply_once_and_report_current(store: &dyn Store) {
+    store.migrate().await.expect("second migrate is a no-op");
+    let status = store.migration_status().await.expect("status");
+    assert!(status.is_current(), "pending: {:?}", status.pending);
+    assert!(!status.applied.is_empty());
+    store.ping().await.expect("ping");
+}
+
+pub async fn customers_upsert_is_idempotent_and_keeps_tollgate_owned_fields(store: &dyn Store) {
+    let rows = vec![fp(customer("c1", "CZ"), 1), fp(customer("c2", "DE"), 2)];
+    let first = store
+        .upsert_customers(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(
+        first.counts,
+        UpsertCounts {
+            new: 2,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    assert_eq!(first.created, vec!["c1".to_string(), "c2".to_string()]);
+    let again = store
+        .upsert_customers(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(
+        again.counts,
+        UpsertCounts {
+            new: 0,
+            updated: 0,
+            unchanged: 2
+        }
+    );
+
+    // A changed record updates, but status and risk tier stay Tollgate's.
+    let mut changed = customer("c1", "CZ");
+    changed.company_name = "Renamed s.r.o.".into();
+    changed.status = CustomerStatus::Imported;
+    changed.risk_tier = RiskTier::Critical;
+    let report = store
+        .upsert_customers(&[fp(changed, 3)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(
+        report.counts,
+        UpsertCounts {
+            new: 0,
+            updated: 1,
+            unchanged: 0
+        }
+    );
+    let stored = store
+        .get_customer(&cid("c1"))
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.company_name, "Renamed s.r.o.");
+    assert_eq!(stored.status, CustomerStatus::Active);
+    assert_eq!(stored.risk_tier, RiskTier::Low);
+    assert_eq!(stored.contacts, customer("c1", "CZ").contacts);
+    assert_eq!(stored.credit_limit, customer("c1", "CZ").credit_limit);
+    assert_eq!(stored.tags, vec!["vip".to_string()]);
+
+    // Provider files only create what is missing.
+    let mut imported = customer("c3", "SK");
+    imported.status = CustomerStatus::Imported;
+    let mut other = customer("c2", "DE");
+    other.company_name = "Should not change".into();
+    let report = store
+        .upsert_customers(
+            &[fp(imported, 0), fp(other, 0)],
+            UpsertMode::InsertMissing,
+            &meta(),
+        )
+        .await
+        .expect("upsert");
+    assert_eq!(
+        report.counts,
+        UpsertCounts {
+            new: 1,
+            updated: 0,
+            unchanged: 1
+        }
+    );
+    assert_eq!(
+        store
+            .get_customer(&cid("c2"))
+            .await
+            .expect("get")
+            .expect("exists")
+            .company_name,
+        "Company c2"
+    );
+    assert_eq!(
+        store
+            .get_customer(&cid("c3"))
+            .await
+            .expect("get")
+            .expect("exists")
+            .status,
+        CustomerStatus::Imported
+    );
+    assert!(
+        store
+            .get_customer(&cid("nope"))
+            .await
+            .expect("get")
+            .is_none()
+    );
+
+    let existing = store
+        .existing_customers(&[cid("c1"), cid("c9"), cid("c3")])
+        .await
+        .expect("existing");
+    assert_eq!(existing.len(), 2);
+    assert!(existing.contains(&cid("c1")) && existing.contains(&cid("c3")));
+
+    // Every creation and update was audited, and the chain is whole.
+    assert_eq!(verify_whole_chain(store).await, 4);
+}
+
+pub async fn customers_list_by_cursor_and_filter(store: &dyn Store) {
+    let rows: Vec<_> = (0..25)
+        .map(|i| {
+            fp(
+                customer(&format!("c{i:02}"), if i % 2 == 0 { "CZ" } else { "DE" }),
+                i,
+            )
+        })
+        .collect();
+    store
+        .upsert_customers(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_customers(&CustomerQuery {
+                after_id: after.clone(),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|c| c.id.to_string());
+        seen.extend(page.into_iter().map(|c| c.id.to_string()));
+    }
+    assert_eq!(seen.len(), 25);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ordered by id");
+    let german = store
+        .list_customers(&CustomerQuery {
+            country: Some("DE".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(german.len(), 12);
+    assert!(german.iter().all(|c| c.country == "DE"));
+}
+
+pub async fn subscriptions_upsert_and_list(store: &dyn Store) {
+    store
+        .upsert_customers(&[fp(customer("c1", "CZ"), 1)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    let mut licence = subscription("s2", "c1");
+    licence.kind = SubscriptionKind::License;
+    licence.quantity = 25;
+    licence.monthly_price = Some(Money::from_micros(150_000_000, Currency::EUR));
+    let rows = vec![fp(subscription("s1", "c1"), 1), fp(licence.clone(), 2)];
+    let report = store
+        .upsert_subscriptions(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(report.counts.new, 2);
+    let again = store
+        .upsert_subscriptions(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(again.counts.unchanged, 2);
+
+    // A file saying "active" never lifts a suspension Tollgate made.
+    let mut suspended = subscription("s1", "c1");
+    suspended.state = SubscriptionState::Suspended;
+    suspended.state_reasons = vec![StateReason::Nonpayment];
+    let mut reseated = subscription("s1", "c1");
+    reseated.quantity = 3;
+    store
+        .upsert_subscriptions(&[fp(reseated, 9)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    let listed = store.list_subscriptions(&cid("c1")).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].quantity, 3);
+    assert_eq!(listed[1], licence);
+    let existing = store
+        .existing_subscriptions(&[sid("s1"), sid("s9")])
+        .await
+        .expect("existing");
+    assert_eq!(existing.len(), 1);
+}
+
+pub async fn usage_import_counts_and_aggregates_by_line_identity(store: &dyn Store) {
+    store
+        .upsert_customers(&[fp(customer("c1", "CZ"), 1)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    store
+        .upsert_subscriptions(
+            &[fp(subscription("s1", "c1"), 1)],
+            UpsertMode::Replace,
+            &meta(),
+        )
+        .await
+        .expect("sub");
+    let lines = vec![
+        usage(1, 10, 1, 1_000_000),
+        usage(2, 20, 1, 2_000_000),
+        usage(3, 30, 2, 500_000),
+    ];
+    let counts = store.import_usage(&lines, &meta()).await.expect("import");
+    assert_eq!(
+        counts,
+        UpsertCounts {
+            new: 3,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    let counts = store.import_usage(&lines, &meta()).await.expect("import");
+    assert_eq!(
+        counts,
+        UpsertCounts {
+            new: 0,
+            updated: 0,
+            unchanged: 3
+        }
+    );
+
+    // A corrected line (same key, new content) replaces the old one; a new line adds.
+    let overlap = vec![
+        usage(2, 21, 1, 2_500_000),
+        usage(3, 30, 2, 500_000),
+        usage(4, 40, 2, 100_000),
+    ];
+    let counts = store.import_usage(&overlap, &meta()).await.expect("import");
+    assert_eq!(
+        counts,
+        UpsertCounts {
+            new: 1,
+            updated: 1,
+            unchanged: 1
+        }
+    );
+
+    let from = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+    let to = NaiveDate::from_ymd_opt(2026, 3, 31).expect("date");
+    let daily = store
+        .daily_usage(&cid("c1"), from, to)
+        .await
+        .expect("daily");
+    assert_eq!(daily.len(), 2);
+    assert_eq!(daily[0].key.day, from);
+    assert_eq!(daily[0].cost_micros, 3_500_000);
+    assert_eq!(daily[0].n_lines, 2);
+    assert_eq!(daily[0].vcpu_hours_micros, 4_000_000);
+    assert_eq!(daily[1].cost_micros, 600_000);
+    let summary = store.book_summary().await.expect("summary");
+    assert_eq!(
+        summary.usage_micros_by_currency.get("EUR"),
+        Some(&4_100_000)
+    );
+    assert_eq!(summary.usage_lines, 4);
+}
+
+pub async fn invoices_payments_and_summary(store: &dyn Store) {
+    store
+        .upsert_customers(&[fp(customer("c1", "CZ"), 1)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    let invoice = |id: &str, total: i64| Invoice {
+        id: InvoiceId::parse(id).expect("id"),
+        customer_id: cid("c1"),
+        number: id.into(),
+        source: InvoiceSource::Partner,
+        issued_on: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        due_on: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+        total: Money::from_micros(total, Currency::CZK),
+        tax: Money::from_micros(0, Currency::CZK),
+    };
+    let invoices = vec![
+        fp(invoice("i1", 100_000_000), 1),
+        fp(invoice("i2", 50_000_000), 2),
+    ];
+    assert_eq!(
+        store
+            .upsert_invoices(&invoices, &meta())
+            .await
+            .expect("inv")
+            .counts
+            .new,
+        2
+    );
+    assert_eq!(
+        store
+            .upsert_invoices(&invoices, &meta())
+            .await
+            .expect("inv")
+            .counts
+            .unchanged,
+        2
+    );
+    let payment = |id: &str, invoice_id: &str, amount: i64| Payment {
+        id: PaymentId::parse(id).expect("id"),
+        customer_id: cid("c1"),
+        invoice_id: Some(InvoiceId::parse(invoice_id).expect("id")),
+        amount: Money::from_micros(amount, Currency::CZK),
+        received_at: Timestamp::from_millis(1_700_000_000_000),
+        method: PaymentMethod::BankTransfer,
+    };
+    let payments = vec![
+        fp(payment("p1", "i1", 100_000_000), 1),
+        fp(payment("p2", "i2", 20_000_000), 2),
+    ];
+    assert_eq!(
+        store
+            .upsert_payments(&payments, &meta())
+            .await
+            .expect("pay")
+            .counts
+            .new,
+        2
+    );
+    assert_eq!(
+        store
+            .upsert_payments(&payments, &meta())
+            .await
+            .expect("pay")
+            .counts
+            .unchanged,
+        2
+    );
+    let known = store
+        .existing_invoices(&["i1".into(), "i7".into()])
+        .await
+        .expect("existing");
+    assert_eq!(
+        known.into_iter().collect::<Vec<_>>(),
+        vec!["i1".to_string()]
+    );
+
+    let summary = store.book_summary().await.expect("summary");
+    assert_eq!(summary.invoices, 2);
+    assert_eq!(summary.payments, 2);
+    assert_eq!(summary.open_invoices, 1);
+    assert_eq!(
+        summary.open_balance_micros_by_currency.get("CZK"),
+        Some(&30_000_000)
+    );
+    assert_eq!(summary.customers_by_status.get("active"), Some(&1));
+    assert_eq!(summary.customers_by_country.get("CZ"), Some(&1));
+}
+
+pub async fn audit_chain_appends_in_order(store: &dyn Store) {
+    store
+        .append_audit(&[audit_event("a.one"), audit_event("a.two")])
+        .await
+        .expect("append");
+    store
+        .append_audit(&[audit_event("a.three")])
+        .await
+        .expect("append");
+    let events = store.audit_page(0, 100).await.expect("page");
+    let actions: Vec<_> = events.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions, ["a.one", "a.two", "a.three"]);
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(events[0].event, audit_event("a.one"));
+    let tail = store.audit_page(2, 100).await.expect("page");
+    assert_eq!(tail.len(), 1);
+    assert_eq!(verify_whole_chain(store).await, 3);
+}
+
+pub async fn outbox_deduplicates_by_idempotency_key(store: &dyn Store) {
+    let ids = store
+        .enqueue(&[entry("k1"), entry("k2")], &[audit_event("effect.queued")])
+        .await
+        .expect("enqueue");
+    assert_eq!(ids.len(), 2);
+    let again = store
+        .enqueue(&[entry("k2"), entry("k3")], &[])
+        .await
+        .expect("enqueue");
+    assert_eq!(again[0], ids[1], "a known key returns the existing entry");
+    let stats = store
+        .outbox_stats(Timestamp::from_millis(1))
+        .await
+        .expect("stats");
+    assert_eq!(stats.pending, 3);
+    assert_eq!(verify_whole_chain(store).await, 1);
+}
+
+pub async fn outbox_claims_leases_and_completes(store: &dyn Store) {
+    let now = Timestamp::from_millis(1_000_000);
+    let ids = store.enqueue(&[entry("k1")], &[]).await.expect("enqueue");
+    let claimed = store
+        .claim_next("w1", now, 30_000)
+        .await
+        .expect("claim")
+        .expect("an entry");
+    assert_eq!(claimed.id, ids[0]);
+    assert_eq!(claimed.attempts, 1);
+    assert_eq!(claimed.payload, "{\"hello\":1}");
+    assert!(
+        store
+            .claim_next("w2", now, 30_000)
+            .await
+            .expect("claim")
+            .is_none(),
+        "leased"
+    );
+
+    // w1 crashes; after its lease w2 claims the entry, and w1 can no longer complete it.
+    let later = now.plus_millis(30_001);
+    let reclaimed = store
+        .claim_next("w2", later, 30_000)
+        .await
+        .expect("claim")
+        .expect("lease ran out");
+    assert_eq!(reclaimed.id, ids[0]);
+    assert_eq!(reclaimed.attempts, 2);
+    assert!(!store.complete(ids[0], "w1", later).await.expect("complete"));
+    assert!(store.complete(ids[0], "w2", later).await.expect("complete"));
+    let stored = store
+        .get_outbox(ids[0])
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.status, OutboxStatus::Delivered);
+    assert_eq!(stored.delivered_at, Some(later));
+    assert!(
+        store
+            .claim_next("w3", later.plus_millis(100_000), 30_000)
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    let stats = store.outbox_stats(later).await.expect("stats");
+    assert_eq!((stats.pending, stats.delivered), (0, 1));
+}
+
+pub async fn outbox_retries_and_dead_letters(store: &dyn Store) {
+    let now = Timestamp::from_millis(1_000_000);
+    let mut not_yet = entry("later");
+    not_yet.not_before = now.plus_millis(60_000);
+    store
+        .enqueue(&[entry("k1"), not_yet], &[])
+        .await
+        .expect("enqueue");
+    let claimed = store
+        .claim_next("w1", now, 30_000)
+        .await
+        .expect("claim")
+        .expect("due entry");
+    assert_eq!(claimed.idempotency_key, "k1");
+    assert!(
+        store
+            .claim_next("w1", now, 30_000)
+            .await
+            .expect("claim")
+            .is_none(),
+        "the other is not due"
+    );
+    let retry_at = now.plus_millis(5_000);
+    assert!(
+        store
+            .fail(claimed.id, "w1", "HTTP 503", Some(retry_at), now)
+            .await
+            .expect("fail")
+    );
+    let stored = store
+        .get_outbox(claimed.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.status, OutboxStatus::Pending);
+    assert_eq!(stored.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!(stored.next_attempt_at, retry_at);
+    assert_eq!(stored.locked_by, None);
+    let again = store
+        .claim_next("w1", retry_at, 30_000)
+        .await
+        .expect("claim")
+        .expect("retry due");
+    assert_eq!(again.id, claimed.id);
+    assert!(
+        store
+            .fail(again.id, "w1", "HTTP 400", None, retry_at)
+            .await
+            .expect("fail")
+    );
+    assert_eq!(
+        store
+            .get_outbox(claimed.id)
+            .await
+            .expect("get")
+            .expect("exists")
+            .status,
+        OutboxStatus::Dead
+    );
+    let stats = store.outbox_stats(retry_at).await.expect("stats");
+    assert_eq!((stats.dead, stats.pending, stats.due), (1, 1, 0));
+}
+
+pub async fn concurrent_claims_never_share_an_entry(store: &dyn Store) {
+    let entries: Vec<_> = (0..60).map(|i| entry(&format!("k{i}"))).collect();
+    store.enqueue(&entries, &[]).await.expect("enqueue");
+    let now = Timestamp::from_millis(1_000_000);
+    let claim_all = |worker: &'static str| async move {
+        let mut ids = Vec::new();
+        while let Some(claimed) = store.claim_next(worker, now, 60_000).await.expect("claim") {
+            assert!(
+                store
+                    .complete(claimed.id, worker, now)
+                    .await
+                    .expect("complete")
+            );
+            ids.push(claimed.id);
+        }
+        ids
+    };
+    let (a, b) = tokio_join(claim_all("w1"), claim_all("w2")).await;
+    let all: BTreeSet<i64> = a.iter().chain(b.iter()).copied().collect();
+    assert_eq!(all.len(), a.len() + b.len(), "no entry claimed twice");
+    assert_eq!(all.len(), 60);
+}
+
+/// Runs two futures concurrently without depending on a runtime crate.
+async fn tokio_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    futures_join(a, b).await
+}
+
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::pin::pin;
+    use std::task::Poll;
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    let mut out_a = None;
+    let mut out_b = None;
+    std::future::poll_fn(|cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                out_a = Some(v);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                out_b = Some(v);
+            }
+        }
+        if out_a.is_some() && out_b.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    match (out_a, out_b) {
+        (Some(x), Some(y)) => (x, y),
+        _ => unreachable!("both futures completed"),
+    }
+}

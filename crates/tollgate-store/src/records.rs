@@ -1,0 +1,105 @@
+//! Plain records that cross the store boundary: write context, upsert reports, queries and
+//! summaries.
+
+use std::collections::BTreeMap;
+
+use tollgate_domain::customer::{Cloud, CustomerStatus, RiskTier};
+use tollgate_domain::time::Timestamp;
+
+/// Who writes and when: every audit event of a write carries these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteMeta {
+    /// `import:<file>`, `user:<email>`, `system:<component>`.
+    pub actor: String,
+    pub at: Timestamp,
+    /// Where the records came from (a file name, an API request id).
+    pub source: String,
+}
+
+/// A record with the fingerprint of the input it came from: an equal fingerprint means the
+/// same content, so re-importing a file changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprinted<T> {
+    pub record: T,
+    pub fingerprint: i64,
+}
+
+/// The fingerprint of input text (a raw NDJSON line, a group of CSV lines).
+pub fn fingerprint(bytes: &[u8]) -> i64 {
+    xxhash_rust::xxh3::xxh3_64(bytes) as i64
+}
+
+/// What an upsert may do to records that exist already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertMode {
+    /// Update existing records whose fingerprint differs.
+    Replace,
+    /// Only create missing records; existing ones are unchanged.
+    InsertMissing,
+}
+
+/// How many records were new, updated, or already as given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl UpsertCounts {
+    pub fn add(&mut self, other: UpsertCounts) {
+        self.new += other.new;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// Counts plus the ids that were created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpsertReport {
+    pub counts: UpsertCounts,
+    pub created: Vec<String>,
+}
+
+/// A page of customers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    pub status: Option<CustomerStatus>,
+    pub risk_tier: Option<RiskTier>,
+    pub country: Option<String>,
+    pub cloud: Option<Cloud>,
+    /// Only ids greater than this (cursor pagination).
+    pub after_id: Option<String>,
+    pub limit: u32,
+}
+
+/// Migrations applied and pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub applied: Vec<i64>,
+    pub pending: Vec<i64>,
+}
+
+impl MigrationStatus {
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// Counts across the book, for the demo and the overview.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookSummary {
+    pub customers_by_status: BTreeMap<String, i64>,
+    pub customers_by_country: BTreeMap<String, i64>,
+    pub subscriptions_by_state: BTreeMap<String, i64>,
+    /// Currency → usage cost in micro-units.
+    pub usage_micros_by_currency: BTreeMap<String, i64>,
+    pub usage_lines: i64,
+    pub invoices: i64,
+    pub payments: i64,
+    /// Invoices with an unpaid balance.
+    pub open_invoices: i64,
+    /// Currency → unpaid balance in micro-units.
+    pub open_balance_micros_by_currency: BTreeMap<String, i64>,
+    pub audit_events: i64,
+}
