@@ -1,0 +1,925 @@
+//! The PostgreSQL backend of the Tollgate store.
+//!
+//! A pool of connections shared by readers and writers; every write method is one transaction
+//! (`pool.begin()`), so its state change, audit events and outbox entries commit together.
+//! Several processes may share one database:
+//!
+//! - the audit chain's end lives in the one-row `audit_head` table, which an appender locks
+//!   (`SELECT … FOR UPDATE`) before it links and inserts its events, so the chain never forks;
+//! - outbox claims take the oldest due entry with `FOR UPDATE SKIP LOCKED`, so two workers never
+//!   run one entry at once and never wait on each other;
+//! - writes that first read what is stored and then decide (record upserts, usage import) take a
+//!   transaction-scoped advisory lock per table, the counterpart of SQLite's single writer, so
+//!   two imports of the same file never both count a line as new.
+//!
+//! SQL is bound at run time (`query` with `bind`), so building needs no live database.
+
+mod rows;
+pub mod testing;
+mod usage;
+
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use tollgate_domain::TextEnum;
+use tollgate_domain::audit::{AuditEvent, NewAuditEvent};
+use tollgate_domain::billing::{Invoice, Payment};
+use tollgate_domain::customer::Customer;
+use tollgate_domain::ids::{CustomerId, SubscriptionId};
+use tollgate_domain::subscription::Subscription;
+use tollgate_domain::time::{Timestamp, date_to_days};
+use tollgate_domain::usage::{DailyUsage, UsageLine};
+use tollgate_store::codec::{chain_events, encode_contacts, encode_enums, encode_strings};
+use tollgate_store::{
+    Backend, BookSummary, CustomerQuery, Fingerprinted, MigrationStatus, NewOutboxEntry,
+    OutboxEntry, OutboxStats, Store, StoreError, StoreResult, UpsertCounts, UpsertMode,
+    UpsertReport, WriteMeta,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// PostgreSQL allows 65,535 bound parameters in one statement; batches stay below.
+pub(crate) const MAX_PARAMS: usize = 60_000;
+
+/// Connections per store. Each process has its own pool.
+const MAX_CONNECTIONS: u32 = 10;
+
+/// Advisory lock keys, one per kind of read-then-write. Any fixed numbers would do; these spell
+/// "tollgate" in their high bytes so they are recognisable in `pg_locks`.
+#[derive(Debug, Clone, Copy)]
+#[repr(i64)]
+enum WriteLock {
+    Customers = 0x746f_6c6c_6761_0001,
+    Subscriptions = 0x746f_6c6c_6761_0002,
+    Usage = 0x746f_6c6c_6761_0003,
+    Invoices = 0x746f_6c6c_6761_0004,
+    Payments = 0x746f_6c6c_6761_0005,
+}
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| StoreError::db(operation, e)
+}
+
+impl PgStore {
+    /// Opens `postgres://…` or `postgresql://…` and connects once, so a wrong address fails here.
+    pub async fn open(url: &str) -> StoreResult<PgStore> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| StoreError::UnsupportedUrl(url.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(db("open"))?;
+        Ok(PgStore { pool })
+    }
+
+    /// The pool, for tests that need to reach under the store (to tamper with a row).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(db("begin"))
+    }
+}
+
+/// Takes `lock` until the end of the open transaction.
+async fn lock_writes(conn: &mut PgConnection, lock: WriteLock) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock as i64)
+        .execute(&mut *conn)
+        .await
+        .map_err(db("take write lock"))?;
+    Ok(())
+}
+
+/// Appends events to the chain inside an open transaction. Locking the head row makes every
+/// other appender wait here until this transaction ends, whichever process it runs in.
+async fn append_audit_in(conn: &mut PgConnection, events: &[NewAuditEvent]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (last_seq, last_hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("read audit head"))?
+            .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".into()))?;
+    let chained = chain_events(events, last_seq, last_hash);
+    const EVENT_PARAMS: usize = 9;
+    for chunk in chained.chunks(MAX_PARAMS / EVENT_PARAMS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO audit_events (seq, at, actor, action, subject, reasons, details, prev_hash, hash) ",
+        );
+        query.push_values(chunk, |mut b, c| {
+            b.push_bind(c.seq)
+                .push_bind(c.event.at.millis())
+                .push_bind(&c.event.actor)
+                .push_bind(&c.event.action)
+                .push_bind(&c.event.subject)
+                .push_bind(&c.reasons_json)
+                .push_bind(&c.event.details)
+                .push_bind(&c.prev_hash)
+                .push_bind(&c.hash);
+        });
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("append audit"))?;
+    }
+    if let Some(last) = chained.last() {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(last.seq)
+            .bind(&last.hash)
+            .execute(&mut *conn)
+            .await
+            .map_err(db("move audit head"))?;
+    }
+    Ok(())
+}
+
+/// Existing (id → fingerprint) among `ids`.
+async fn fingerprints(
+    conn: &mut PgConnection,
+    table: &'static str,
+    ids: &[&str],
+) -> StoreResult<BTreeMap<String, i64>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let found: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT id, fingerprint FROM {table} WHERE id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("read fingerprints"))?;
+    Ok(found.into_iter().collect())
+}
+
+/// Which records of a batch are new, changed or the same.
+struct Classified<'a, T> {
+    new: Vec<&'a Fingerprinted<T>>,
+    changed: Vec<&'a Fingerprinted<T>>,
+    counts: UpsertCounts,
+}
+
+impl<T> Classified<'_, T> {
+    /// New and changed records: what the upsert writes. Ids are distinct, so one multi-row
+    /// `ON CONFLICT DO UPDATE` never touches a row twice.
+    fn writes(&self) -> Vec<&Fingerprinted<T>> {
+        self.new
+            .iter()
+            .chain(self.changed.iter())
+            .copied()
+            .collect()
+    }
+}
+
+fn classify<'a, T>(
+    rows: &'a [Fingerprinted<T>],
+    id_of: impl Fn(&T) -> &str,
+    existing: &BTreeMap<String, i64>,
+    mode: UpsertMode,
+) -> Classified<'a, T> {
+    let mut out = Classified {
+        new: Vec::new(),
+        changed: Vec::new(),
+        counts: UpsertCounts::default(),
+    };
+    let mut seen = HashSet::new();
+    for row in rows {
+        let id = id_of(&row.record);
+        if !seen.insert(id.to_string()) {
+            out.counts.unchanged += 1;
+            continue;
+        }
+        match existing.get(id) {
+            None => out.new.push(row),
+            Some(_) if mode == UpsertMode::InsertMissing => out.counts.unchanged += 1,
+            Some(fp) if *fp == row.fingerprint => out.counts.unchanged += 1,
+            Some(_) => out.changed.push(row),
+        }
+    }
+    out.counts.new = out.new.len() as u64;
+    out.counts.updated = out.changed.len() as u64;
+    out
+}
+
+/// One audit event per created or updated record.
+fn change_events<T>(
+    classified: &Classified<'_, T>,
+    noun: &str,
+    id_of: impl Fn(&T) -> String,
+    meta: &WriteMeta,
+) -> Vec<NewAuditEvent> {
+    let event = |verb: &str, record: &T| NewAuditEvent {
+        actor: meta.actor.clone(),
+        action: format!("{noun}.{verb}"),
+        subject: format!("{noun}:{}", id_of(record)),
+        reasons: vec![format!("source: {}", meta.source)],
+        details: "{}".into(),
+        at: meta.at,
+    };
+    classified
+        .new
+        .iter()
+        .map(|r| event("created", &r.record))
+        .chain(
+            classified
+                .changed
+                .iter()
+                .map(|r| event("updated", &r.record)),
+        )
+        .collect()
+}
+
+fn report<T>(classified: &Classified<'_, T>, id_of: impl Fn(&T) -> String) -> UpsertReport {
+    UpsertReport {
+        counts: classified.counts,
+        created: classified.new.iter().map(|r| id_of(&r.record)).collect(),
+    }
+}
+
+async fn write_customers(
+    conn: &mut PgConnection,
+    rows: &[&Fingerprinted<Customer>],
+    meta: &WriteMeta,
+) -> StoreResult<()> {
+    const PARAMS: usize = 18;
+    for chunk in rows.chunks(MAX_PARAMS / PARAMS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO customers (id, tenant_id, company_name, registration_number, vat_id, country, domain, \
+             contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags, \
+             fingerprint, updated_at) ",
+        );
+        query.push_values(chunk, |mut b, row| {
+            let c = &row.record;
+            b.push_bind(c.id.as_str())
+                .push_bind(c.tenant_id.as_deref())
+                .push_bind(c.company_name.as_str())
+                .push_bind(c.registration_number.as_deref())
+                .push_bind(c.vat_id.as_deref())
+                .push_bind(c.country.as_str())
+                .push_bind(c.domain.as_deref())
+                .push_bind(encode_contacts(&c.contacts))
+                .push_bind(c.language.as_str())
+                .push_bind(c.cloud.as_str())
+                .push_bind(c.risk_tier.as_str())
+                .push_bind(c.status.as_str())
+                .push_bind(c.credit_limit.map(|m| m.micros()))
+                .push_bind(c.currency.map(|cur| cur.to_string()))
+                .push_bind(c.created_at.millis())
+                .push_bind(encode_strings(&c.tags))
+                .push_bind(row.fingerprint)
+                .push_bind(meta.at.millis());
+        });
+        // `status` and `risk_tier` are Tollgate's once a customer exists: not updated here.
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, company_name = EXCLUDED.company_name, \
+             registration_number = EXCLUDED.registration_number, vat_id = EXCLUDED.vat_id, \
+             country = EXCLUDED.country, domain = EXCLUDED.domain, contacts = EXCLUDED.contacts, \
+             language = EXCLUDED.language, cloud = EXCLUDED.cloud, \
+             credit_limit_micros = EXCLUDED.credit_limit_micros, currency = EXCLUDED.currency, \
+             tags = EXCLUDED.tags, fingerprint = EXCLUDED.fingerprint, \
+             updated_at = EXCLUDED.updated_at",
+        );
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("upsert customers"))?;
+    }
+    Ok(())
+}
+
+async fn write_subscriptions(
+    conn: &mut PgConnection,
+    rows: &[&Fingerprinted<Subscription>],
+    meta: &WriteMeta,
+) -> StoreResult<()> {
+    const PARAMS: usize = 14;
+    for chunk in rows.chunks(MAX_PARAMS / PARAMS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO subscriptions (id, customer_id, product, sku, kind, quantity, state, state_reasons, \
+             admin_access, monthly_price_micros, currency, created_at, fingerprint, updated_at) ",
+        );
+        query.push_values(chunk, |mut b, row| {
+            let s = &row.record;
+            b.push_bind(s.id.as_str())
+                .push_bind(s.customer_id.as_str())
+                .push_bind(s.product.as_str())
+                .push_bind(s.sku.as_deref())
+                .push_bind(s.kind.as_str())
+                .push_bind(s.quantity)
+                .push_bind(s.state.as_str())
+                .push_bind(encode_enums(&s.state_reasons))
+                .push_bind(s.admin_access.as_str())
+                .push_bind(s.monthly_price.map(|m| m.micros()))
+                .push_bind(s.monthly_price.map(|m| m.currency().to_string()))
+                .push_bind(s.created_at.millis())
+                .push_bind(row.fingerprint)
+                .push_bind(meta.at.millis());
+        });
+        // `state` and `state_reasons` belong to enforcement: not updated here.
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, product = EXCLUDED.product, \
+             sku = EXCLUDED.sku, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity, \
+             monthly_price_micros = EXCLUDED.monthly_price_micros, currency = EXCLUDED.currency, \
+             fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at",
+        );
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("upsert subscriptions"))?;
+    }
+    Ok(())
+}
+
+async fn write_invoices(
+    conn: &mut PgConnection,
+    rows: &[&Fingerprinted<Invoice>],
+    meta: &WriteMeta,
+) -> StoreResult<()> {
+    const PARAMS: usize = 11;
+    for chunk in rows.chunks(MAX_PARAMS / PARAMS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO invoices (id, customer_id, number, source, issued_on, due_on, currency, total_micros, \
+             tax_micros, fingerprint, updated_at) ",
+        );
+        query.push_values(chunk, |mut b, row| {
+            let i = &row.record;
+            b.push_bind(i.id.as_str())
+                .push_bind(i.customer_id.as_str())
+                .push_bind(i.number.as_str())
+                .push_bind(i.source.as_str())
+                .push_bind(i64::from(date_to_days(i.issued_on)))
+                .push_bind(i64::from(date_to_days(i.due_on)))
+                .push_bind(i.total.currency().to_string())
+                .push_bind(i.total.micros())
+                .push_bind(i.tax.micros())
+                .push_bind(row.fingerprint)
+                .push_bind(meta.at.millis());
+        });
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, number = EXCLUDED.number, \
+             source = EXCLUDED.source, issued_on = EXCLUDED.issued_on, due_on = EXCLUDED.due_on, \
+             currency = EXCLUDED.currency, total_micros = EXCLUDED.total_micros, \
+             tax_micros = EXCLUDED.tax_micros, fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at",
+        );
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("upsert invoices"))?;
+    }
+    Ok(())
+}
+
+async fn write_payments(
+    conn: &mut PgConnection,
+    rows: &[&Fingerprinted<Payment>],
+    meta: &WriteMeta,
+) -> StoreResult<()> {
+    const PARAMS: usize = 9;
+    for chunk in rows.chunks(MAX_PARAMS / PARAMS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO payments (id, customer_id, invoice_id, currency, amount_micros, received_at, method, \
+             fingerprint, updated_at) ",
+        );
+        query.push_values(chunk, |mut b, row| {
+            let p = &row.record;
+            b.push_bind(p.id.as_str())
+                .push_bind(p.customer_id.as_str())
+                .push_bind(p.invoice_id.as_ref().map(|i| i.as_str()))
+                .push_bind(p.amount.currency().to_string())
+                .push_bind(p.amount.micros())
+                .push_bind(p.received_at.millis())
+                .push_bind(p.method.as_str())
+                .push_bind(row.fingerprint)
+                .push_bind(meta.at.millis());
+        });
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, invoice_id = EXCLUDED.invoice_id, \
+             currency = EXCLUDED.currency, amount_micros = EXCLUDED.amount_micros, \
+             received_at = EXCLUDED.received_at, method = EXCLUDED.method, \
+             fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at",
+        );
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db("upsert payments"))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        // sqlx holds an advisory lock while it migrates, so concurrent starts are safe.
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn migration_status(&self) -> StoreResult<MigrationStatus> {
+        let table: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("migration status"))?;
+        let applied: Vec<i64> = if table {
+            sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("migration status"))?
+        } else {
+            Vec::new()
+        };
+        let pending = MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect();
+        Ok(MigrationStatus { applied, pending })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db("ping"))?;
+        Ok(())
+    }
+
+    async fn upsert_customers(
+        &self,
+        customers: &[Fingerprinted<Customer>],
+        mode: UpsertMode,
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        lock_writes(&mut tx, WriteLock::Customers).await?;
+        let ids: Vec<&str> = customers.iter().map(|c| c.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "customers", &ids).await?;
+        let classified = classify(customers, |c| c.id.as_str(), &existing, mode);
+        write_customers(&mut tx, &classified.writes(), meta).await?;
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "customer", |c| c.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit customers"))?;
+        Ok(report(&classified, |c| c.id.to_string()))
+    }
+
+    async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        let row = sqlx::query(rows::CUSTOMER_SELECT_BY_ID)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("get customer"))?;
+        row.map(|r| rows::customer(&r)).transpose()
+    }
+
+    async fn existing_customers(&self, ids: &[CustomerId]) -> StoreResult<HashSet<CustomerId>> {
+        let texts: Vec<&str> = ids.iter().map(CustomerId::as_str).collect();
+        let mut conn = self.pool.acquire().await.map_err(db("acquire"))?;
+        let found = fingerprints(&mut conn, "customers", &texts).await?;
+        Ok(ids
+            .iter()
+            .filter(|id| found.contains_key(id.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<Customer>> {
+        let mut sql = QueryBuilder::<Postgres>::new(rows::CUSTOMER_SELECT);
+        sql.push(" WHERE TRUE");
+        if let Some(after) = &query.after_id {
+            sql.push(" AND id > ").push_bind(after.clone());
+        }
+        if let Some(status) = query.status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(tier) = query.risk_tier {
+            sql.push(" AND risk_tier = ").push_bind(tier.as_str());
+        }
+        if let Some(country) = &query.country {
+            sql.push(" AND country = ")
+                .push_bind(country.to_ascii_uppercase());
+        }
+        if let Some(cloud) = query.cloud {
+            sql.push(" AND cloud = ").push_bind(cloud.as_str());
+        }
+        // The id column is `COLLATE "C"`: bytewise order, as in SQLite, served by the primary key.
+        sql.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(query.limit.clamp(1, 1000)));
+        let found = sql
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("list customers"))?;
+        found.iter().map(rows::customer).collect()
+    }
+
+    async fn upsert_subscriptions(
+        &self,
+        subscriptions: &[Fingerprinted<Subscription>],
+        mode: UpsertMode,
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        lock_writes(&mut tx, WriteLock::Subscriptions).await?;
+        let ids: Vec<&str> = subscriptions.iter().map(|s| s.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "subscriptions", &ids).await?;
+        let classified = classify(subscriptions, |s| s.id.as_str(), &existing, mode);
+        write_subscriptions(&mut tx, &classified.writes(), meta).await?;
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "subscription", |s| s.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit subscriptions"))?;
+        Ok(report(&classified, |s| s.id.to_string()))
+    }
+
+    async fn existing_subscriptions(
+        &self,
+        ids: &[SubscriptionId],
+    ) -> StoreResult<HashSet<SubscriptionId>> {
+        let texts: Vec<&str> = ids.iter().map(SubscriptionId::as_str).collect();
+        let mut conn = self.pool.acquire().await.map_err(db("acquire"))?;
+        let found = fingerprints(&mut conn, "subscriptions", &texts).await?;
+        Ok(ids
+            .iter()
+            .filter(|id| found.contains_key(id.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    async fn list_subscriptions(&self, customer: &CustomerId) -> StoreResult<Vec<Subscription>> {
+        let found = sqlx::query(rows::SUBSCRIPTION_SELECT_BY_CUSTOMER)
+            .bind(customer.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("list subscriptions"))?;
+        found.iter().map(rows::subscription).collect()
+    }
+
+    async fn import_usage(
+        &self,
+        lines: &[UsageLine],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertCounts> {
+        let mut tx = self.begin().await?;
+        lock_writes(&mut tx, WriteLock::Usage).await?;
+        let counts = usage::import(&mut tx, lines).await?;
+        if counts.new + counts.updated > 0 {
+            let event = NewAuditEvent {
+                actor: meta.actor.clone(),
+                action: "usage.imported".into(),
+                subject: format!("import:{}", meta.source),
+                reasons: vec![format!(
+                    "{} new, {} updated, {} unchanged",
+                    counts.new, counts.updated, counts.unchanged
+                )],
+                details: "{}".into(),
+                at: meta.at,
+            };
+            append_audit_in(&mut tx, &[event]).await?;
+        }
+        tx.commit().await.map_err(db("commit usage"))?;
+        Ok(counts)
+    }
+
+    async fn daily_usage(
+        &self,
+        customer: &CustomerId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyUsage>> {
+        let found = sqlx::query(
+            "SELECT customer_id, subscription_id, day, meter_category, region, currency, cost_micros, \
+             quantity_micros, vcpu_hours_micros, n_lines FROM usage_daily \
+             WHERE customer_id = $1 AND day BETWEEN $2 AND $3 \
+             ORDER BY day, subscription_id COLLATE \"C\", meter_category COLLATE \"C\", \
+             region COLLATE \"C\", currency COLLATE \"C\"",
+        )
+        .bind(customer.as_str())
+        .bind(i64::from(date_to_days(from)))
+        .bind(i64::from(date_to_days(to)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("daily usage"))?;
+        found.iter().map(rows::daily_usage).collect()
+    }
+
+    async fn upsert_invoices(
+        &self,
+        invoices: &[Fingerprinted<Invoice>],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        lock_writes(&mut tx, WriteLock::Invoices).await?;
+        let ids: Vec<&str> = invoices.iter().map(|i| i.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "invoices", &ids).await?;
+        let classified = classify(invoices, |i| i.id.as_str(), &existing, UpsertMode::Replace);
+        write_invoices(&mut tx, &classified.writes(), meta).await?;
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "invoice", |i| i.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit invoices"))?;
+        Ok(report(&classified, |i| i.id.to_string()))
+    }
+
+    async fn upsert_payments(
+        &self,
+        payments: &[Fingerprinted<Payment>],
+        meta: &WriteMeta,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        lock_writes(&mut tx, WriteLock::Payments).await?;
+        let ids: Vec<&str> = payments.iter().map(|p| p.record.id.as_str()).collect();
+        let existing = fingerprints(&mut tx, "payments", &ids).await?;
+        let classified = classify(payments, |p| p.id.as_str(), &existing, UpsertMode::Replace);
+        write_payments(&mut tx, &classified.writes(), meta).await?;
+        append_audit_in(
+            &mut tx,
+            &change_events(&classified, "payment", |p| p.id.to_string(), meta),
+        )
+        .await?;
+        tx.commit().await.map_err(db("commit payments"))?;
+        Ok(report(&classified, |p| p.id.to_string()))
+    }
+
+    async fn existing_invoices(&self, ids: &[String]) -> StoreResult<HashSet<String>> {
+        let texts: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut conn = self.pool.acquire().await.map_err(db("acquire"))?;
+        Ok(fingerprints(&mut conn, "invoices", &texts)
+            .await?
+            .into_keys()
+            .collect())
+    }
+
+    async fn book_summary(&self) -> StoreResult<BookSummary> {
+        let mut conn = self.pool.acquire().await.map_err(db("acquire"))?;
+        let mut summary = BookSummary::default();
+        let pairs = |sql: &'static str| sqlx::query_as::<_, (String, i64)>(sql);
+        summary.customers_by_status =
+            pairs("SELECT status, COUNT(*) FROM customers GROUP BY status")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        summary.customers_by_country =
+            pairs("SELECT country, COUNT(*) FROM customers GROUP BY country")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        summary.subscriptions_by_state =
+            pairs("SELECT state, COUNT(*) FROM subscriptions GROUP BY state")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        // SUM over BIGINT is NUMERIC in PostgreSQL: cast back.
+        summary.usage_micros_by_currency =
+            pairs("SELECT currency, SUM(cost_micros)::BIGINT FROM usage_daily GROUP BY currency")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db("summary"))?
+                .into_iter()
+                .collect();
+        let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        summary.usage_lines = scalar("SELECT COALESCE(SUM(n_lines), 0)::BIGINT FROM usage_daily")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.invoices = scalar("SELECT COUNT(*) FROM invoices")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.payments = scalar("SELECT COUNT(*) FROM payments")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        summary.audit_events = scalar("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("summary"))?;
+        let open = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT i.currency, COUNT(*), SUM(i.total_micros - COALESCE(p.paid, 0))::BIGINT FROM invoices i \
+             LEFT JOIN (SELECT invoice_id, SUM(amount_micros) AS paid FROM payments \
+                        WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id \
+             WHERE i.total_micros - COALESCE(p.paid, 0) > 0 GROUP BY i.currency",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("summary"))?;
+        for (currency, count, balance) in open {
+            summary.open_invoices += count;
+            summary
+                .open_balance_micros_by_currency
+                .insert(currency, balance);
+        }
+        Ok(summary)
+    }
+
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        append_audit_in(&mut tx, events).await?;
+        tx.commit().await.map_err(db("commit audit"))
+    }
+
+    async fn audit_page(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let found = sqlx::query(
+            "SELECT seq, at, actor, action, subject, reasons, details, prev_hash, hash FROM audit_events \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("audit page"))?;
+        found.iter().map(rows::audit_event).collect()
+    }
+
+    async fn enqueue(
+        &self,
+        entries: &[NewOutboxEntry],
+        audit: &[NewAuditEvent],
+    ) -> StoreResult<Vec<i64>> {
+        // Entries are written in key order, so two transactions enqueueing overlapping keys wait
+        // for each other in one direction only and cannot deadlock.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|a, b| {
+            entries[*a]
+                .idempotency_key
+                .cmp(&entries[*b].idempotency_key)
+        });
+        let mut ids = vec![0_i64; entries.len()];
+        let mut tx = self.begin().await?;
+        for idx in order {
+            let entry = &entries[idx];
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO outbox (kind, idempotency_key, subject, payload, status, attempts, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) \
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            )
+            .bind(entry.kind.as_str())
+            .bind(&entry.idempotency_key)
+            .bind(&entry.subject)
+            .bind(&entry.payload)
+            .bind(entry.not_before.millis())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("enqueue"))?;
+            ids[idx] = match inserted {
+                Some(id) => id,
+                // A known key: a separate statement, so it sees a row another transaction
+                // committed while this one waited on the key.
+                None => sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
+                    .bind(&entry.idempotency_key)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("enqueue"))?,
+            };
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await.map_err(db("commit enqueue"))?;
+        Ok(ids)
+    }
+
+    async fn claim_next(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_ms: i64,
+    ) -> StoreResult<Option<OutboxEntry>> {
+        // The subquery locks the row it picks and skips rows other claimers hold, so concurrent
+        // claimers (in any process) each get a different entry without waiting on each other.
+        let row = sqlx::query(&format!(
+            "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
+                         AND (locked_until IS NULL OR locked_until < $3) \
+                         ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING {}",
+            rows::OUTBOX_COLUMNS
+        ))
+        .bind(worker)
+        .bind(now.millis() + lease_ms)
+        .bind(now.millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("claim outbox entry"))?;
+        row.map(|r| rows::outbox_entry(&r)).transpose()
+    }
+
+    async fn complete(&self, id: i64, worker: &str, now: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'delivered', delivered_at = $1, locked_by = NULL, locked_until = NULL, \
+             last_error = NULL WHERE id = $2 AND locked_by = $3 AND status = 'pending'",
+        )
+        .bind(now.millis())
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(db("complete outbox entry"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        _now: Timestamp,
+    ) -> StoreResult<bool> {
+        let (status, next) = match retry_at {
+            Some(at) => ("pending", Some(at.millis())),
+            None => ("dead", None),
+        };
+        let done = sqlx::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3, \
+             locked_by = NULL, locked_until = NULL WHERE id = $4 AND locked_by = $5 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(db("fail outbox entry"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_outbox(&self, id: i64) -> StoreResult<Option<OutboxEntry>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM outbox WHERE id = $1",
+            rows::OUTBOX_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("get outbox entry"))?;
+        row.map(|r| rows::outbox_entry(&r)).transpose()
+    }
+
+    async fn outbox_stats(&self, now: Timestamp) -> StoreResult<OutboxStats> {
+        let (pending, due, in_flight, delivered, dead) =
+            sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
+                "SELECT \
+                   COUNT(*) FILTER (WHERE status = 'pending'), \
+                   COUNT(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= $1 \
+                                    AND (locked_until IS NULL OR locked_until < $1)), \
+                   COUNT(*) FILTER (WHERE status = 'pending' AND locked_until >= $1), \
+                   COUNT(*) FILTER (WHERE status = 'delivered'), \
+                   COUNT(*) FILTER (WHERE status = 'dead') FROM outbox",
+            )
+            .bind(now.millis())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("outbox stats"))?;
+        Ok(OutboxStats {
+            pending,
+            due,
+            in_flight,
+            delivered,
+            dead,
+        })
+    }
+}

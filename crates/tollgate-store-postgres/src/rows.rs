@@ -1,0 +1,153 @@
+//! Reading PostgreSQL rows back into domain records.
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use tollgate_domain::audit::{AuditEvent, NewAuditEvent};
+use tollgate_domain::customer::Customer;
+use tollgate_domain::ids::{CustomerId, SubscriptionId};
+use tollgate_domain::subscription::Subscription;
+use tollgate_domain::time::{Timestamp, days_to_date};
+use tollgate_domain::usage::{DailyUsage, DailyUsageKey};
+use tollgate_store::codec::{
+    decode_contacts, decode_enums, decode_strings, optional_money, parse_currency, parse_enum,
+};
+use tollgate_store::{OutboxEntry, StoreError, StoreResult};
+
+pub const CUSTOMER_SELECT: &str = "SELECT id, tenant_id, company_name, registration_number, vat_id, country, domain, \
+    contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags FROM customers";
+pub const CUSTOMER_SELECT_BY_ID: &str = "SELECT id, tenant_id, company_name, registration_number, vat_id, country, \
+    domain, contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags \
+    FROM customers WHERE id = $1";
+pub const SUBSCRIPTION_SELECT_BY_CUSTOMER: &str = "SELECT id, customer_id, product, sku, kind, quantity, state, \
+    state_reasons, admin_access, monthly_price_micros, currency, created_at FROM subscriptions \
+    WHERE customer_id = $1 ORDER BY id COLLATE \"C\"";
+pub const OUTBOX_COLUMNS: &str = "id, kind, idempotency_key, subject, payload, status, attempts, next_attempt_at, \
+    last_error, created_at, delivered_at, locked_by, locked_until";
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    row: &'r PgRow,
+    column: &str,
+) -> StoreResult<T> {
+    row.try_get(column)
+        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn id<T>(
+    text: String,
+    parse: fn(&str) -> Result<T, tollgate_domain::IdError>,
+    column: &str,
+) -> StoreResult<T> {
+    parse(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// A day column (BIGINT days since 1970-01-01) as a date.
+pub fn day(days: i64, column: &str) -> StoreResult<chrono::NaiveDate> {
+    i32::try_from(days)
+        .map(days_to_date)
+        .map_err(|_| StoreError::Corrupt(format!("{column}: day number {days} is out of range")))
+}
+
+pub fn customer(row: &PgRow) -> StoreResult<Customer> {
+    let currency: Option<String> = get(row, "currency")?;
+    Ok(Customer {
+        id: id(get(row, "id")?, CustomerId::parse, "id")?,
+        tenant_id: get(row, "tenant_id")?,
+        company_name: get(row, "company_name")?,
+        registration_number: get(row, "registration_number")?,
+        vat_id: get(row, "vat_id")?,
+        country: get(row, "country")?,
+        domain: get(row, "domain")?,
+        contacts: decode_contacts(&get::<String>(row, "contacts")?)?,
+        language: parse_enum(&get::<String>(row, "language")?, "language")?,
+        cloud: parse_enum(&get::<String>(row, "cloud")?, "cloud")?,
+        risk_tier: parse_enum(&get::<String>(row, "risk_tier")?, "risk_tier")?,
+        status: parse_enum(&get::<String>(row, "status")?, "status")?,
+        credit_limit: optional_money(
+            get(row, "credit_limit_micros")?,
+            currency.as_deref(),
+            "credit_limit",
+        )?,
+        currency: currency
+            .as_deref()
+            .map(|c| parse_currency(c, "currency"))
+            .transpose()?,
+        created_at: Timestamp::from_millis(get(row, "created_at")?),
+        tags: decode_strings(&get::<String>(row, "tags")?, "tags")?,
+    })
+}
+
+pub fn subscription(row: &PgRow) -> StoreResult<Subscription> {
+    let currency: Option<String> = get(row, "currency")?;
+    Ok(Subscription {
+        id: id(get(row, "id")?, SubscriptionId::parse, "id")?,
+        customer_id: id(get(row, "customer_id")?, CustomerId::parse, "customer_id")?,
+        product: get(row, "product")?,
+        sku: get(row, "sku")?,
+        kind: parse_enum(&get::<String>(row, "kind")?, "kind")?,
+        quantity: get(row, "quantity")?,
+        state: parse_enum(&get::<String>(row, "state")?, "state")?,
+        state_reasons: decode_enums(&get::<String>(row, "state_reasons")?, "state_reasons")?,
+        admin_access: parse_enum(&get::<String>(row, "admin_access")?, "admin_access")?,
+        monthly_price: optional_money(
+            get(row, "monthly_price_micros")?,
+            currency.as_deref(),
+            "monthly_price",
+        )?,
+        created_at: Timestamp::from_millis(get(row, "created_at")?),
+    })
+}
+
+pub fn daily_usage(row: &PgRow) -> StoreResult<DailyUsage> {
+    Ok(DailyUsage {
+        key: DailyUsageKey {
+            customer_id: id(get(row, "customer_id")?, CustomerId::parse, "customer_id")?,
+            subscription_id: id(
+                get(row, "subscription_id")?,
+                SubscriptionId::parse,
+                "subscription_id",
+            )?,
+            day: day(get(row, "day")?, "day")?,
+            meter_category: get(row, "meter_category")?,
+            region: get(row, "region")?,
+            currency: parse_currency(&get::<String>(row, "currency")?, "currency")?,
+        },
+        cost_micros: get(row, "cost_micros")?,
+        quantity_micros: get(row, "quantity_micros")?,
+        vcpu_hours_micros: get(row, "vcpu_hours_micros")?,
+        n_lines: get(row, "n_lines")?,
+    })
+}
+
+pub fn audit_event(row: &PgRow) -> StoreResult<AuditEvent> {
+    Ok(AuditEvent {
+        seq: get(row, "seq")?,
+        event: NewAuditEvent {
+            actor: get(row, "actor")?,
+            action: get(row, "action")?,
+            subject: get(row, "subject")?,
+            reasons: decode_strings(&get::<String>(row, "reasons")?, "reasons")?,
+            details: get(row, "details")?,
+            at: Timestamp::from_millis(get(row, "at")?),
+        },
+        prev_hash: get(row, "prev_hash")?,
+        hash: get(row, "hash")?,
+    })
+}
+
+pub fn outbox_entry(row: &PgRow) -> StoreResult<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: get(row, "id")?,
+        kind: parse_enum(&get::<String>(row, "kind")?, "kind")?,
+        idempotency_key: get(row, "idempotency_key")?,
+        subject: get(row, "subject")?,
+        payload: get(row, "payload")?,
+        status: parse_enum(&get::<String>(row, "status")?, "status")?,
+        attempts: get(row, "attempts")?,
+        next_attempt_at: Timestamp::from_millis(get(row, "next_attempt_at")?),
+        last_error: get(row, "last_error")?,
+        created_at: Timestamp::from_millis(get(row, "created_at")?),
+        delivered_at: get::<Option<i64>>(row, "delivered_at")?.map(Timestamp::from_millis),
+        locked_by: get(row, "locked_by")?,
+        locked_until: get::<Option<i64>>(row, "locked_until")?.map(Timestamp::from_millis),
+    })
+}
