@@ -86,6 +86,17 @@ impl SqliteStore {
         &self.write
     }
 
+    /// Runs one statement outside the store's API: for maintenance and for tests that must
+    /// reach under it (altering an audit row to prove `audit verify` notices). Returns the rows
+    /// changed.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        let done = sqlx::query(sql)
+            .execute(&self.write)
+            .await
+            .map_err(db("raw statement"))?;
+        Ok(done.rows_affected())
+    }
+
     async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
         self.write
             .begin_with("BEGIN IMMEDIATE")

@@ -82,14 +82,13 @@ pub fn chain_events(
         .map(|event| {
             last_seq += 1;
             let hash = chain_hash(last_seq, &last_hash, event);
-            let chained = ChainedEvent {
+            ChainedEvent {
                 seq: last_seq,
                 event,
                 reasons_json: encode_strings(&event.reasons),
                 prev_hash: std::mem::replace(&mut last_hash, hash.clone()),
                 hash,
-            };
-            chained
+            }
         })
         .collect()
 }

@@ -347,10 +347,7 @@ pub async fn subscriptions_upsert_and_list(store: &dyn Store) {
         .expect("upsert");
     assert_eq!(again.counts.unchanged, 2);
 
-    // A file saying "active" never lifts a suspension Tollgate made.
-    let mut suspended = subscription("s1", "c1");
-    suspended.state = SubscriptionState::Suspended;
-    suspended.state_reasons = vec![StateReason::Nonpayment];
+    // A changed record updates its fields.
     let mut reseated = subscription("s1", "c1");
     reseated.quantity = 3;
     store
@@ -361,6 +358,26 @@ pub async fn subscriptions_upsert_and_list(store: &dyn Store) {
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].quantity, 3);
     assert_eq!(listed[1], licence);
+
+    // A file saying "active" never lifts a suspension: state belongs to enforcement.
+    let mut suspended = subscription("s3", "c1");
+    suspended.state = SubscriptionState::Suspended;
+    suspended.state_reasons = vec![StateReason::Nonpayment];
+    store
+        .upsert_subscriptions(&[fp(suspended, 1)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    let mut from_file = subscription("s3", "c1");
+    from_file.quantity = 7;
+    let report = store
+        .upsert_subscriptions(&[fp(from_file, 2)], UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    assert_eq!(report.counts.updated, 1);
+    let stored = store.list_subscriptions(&cid("c1")).await.expect("list");
+    let s3 = stored.iter().find(|s| s.id == sid("s3")).expect("s3");
+    assert_eq!((s3.state, s3.quantity), (SubscriptionState::Suspended, 7));
+    assert_eq!(s3.state_reasons, vec![StateReason::Nonpayment]);
     let existing = store
         .existing_subscriptions(&[sid("s1"), sid("s9")])
         .await
@@ -696,21 +713,14 @@ pub async fn concurrent_claims_never_share_an_entry(store: &dyn Store) {
         }
         ids
     };
-    let (a, b) = tokio_join(claim_all("w1"), claim_all("w2")).await;
+    let (a, b) = join(claim_all("w1"), claim_all("w2")).await;
     let all: BTreeSet<i64> = a.iter().chain(b.iter()).copied().collect();
     assert_eq!(all.len(), a.len() + b.len(), "no entry claimed twice");
     assert_eq!(all.len(), 60);
 }
 
 /// Runs two futures concurrently without depending on a runtime crate.
-async fn tokio_join<A: std::future::Future, B: std::future::Future>(
-    a: A,
-    b: B,
-) -> (A::Output, B::Output) {
-    futures_join(a, b).await
-}
-
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
+async fn join<A: std::future::Future, B: std::future::Future>(
     a: A,
     b: B,
 ) -> (A::Output, B::Output) {
@@ -721,15 +731,15 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
     let mut out_a = None;
     let mut out_b = None;
     std::future::poll_fn(|cx| {
-        if out_a.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                out_a = Some(v);
-            }
+        if out_a.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            out_a = Some(v);
         }
-        if out_b.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                out_b = Some(v);
-            }
+        if out_b.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            out_b = Some(v);
         }
         if out_a.is_some() && out_b.is_some() {
             Poll::Ready(())
