@@ -39,7 +39,7 @@ pub(crate) fn find_column(header: &[String], names: &[&str]) -> Option<usize> {
 }
 
 /// The text of a field, trimmed; `None` when absent or empty.
-pub(crate) fn field<'r>(record: &'r csv::ByteRecord, idx: Option<usize>) -> Option<&'r str> {
+pub(crate) fn field(record: &csv::ByteRecord, idx: Option<usize>) -> Option<&str> {
     let bytes = record.get(idx?)?;
     let text = std::str::from_utf8(bytes).ok()?.trim();
     if text.is_empty() { None } else { Some(text) }

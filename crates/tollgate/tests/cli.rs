@@ -1,0 +1,263 @@
+//! The command line end to end: simulate, import, re-import, bad input, audit verification.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tollgate(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["--db", db])
+        .args(args)
+        .env_remove("TOLLGATE_DB")
+        .output()
+        .expect("tollgate runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+fn simulate(dir: &Path, customers: &str, days: &str, seed: &str) {
+    let out = tollgate(
+        "sqlite::memory:",
+        &[
+            "simulate",
+            "--customers",
+            customers,
+            "--days",
+            days,
+            "--seed",
+            seed,
+            "--out",
+        ]
+        .iter()
+        .copied()
+        .chain([dir.to_str().expect("utf-8 path")])
+        .collect::<Vec<_>>(),
+    );
+    assert!(
+        out.status.success(),
+        "simulate failed: {}",
+        text(&out.stderr)
+    );
+}
+
+const BOOK: [(&str, &str); 5] = [
+    ("customers", "customers.ndjson"),
+    ("subscriptions", "subscriptions.ndjson"),
+    ("usage", "usage.csv"),
+    ("invoices", "invoices.csv"),
+    ("payments", "payments.ndjson"),
+];
+
+fn import_book(db: &str, book: &Path) -> Vec<serde_json::Value> {
+    BOOK.iter()
+        .map(|(kind, file)| {
+            let path = book.join(file);
+            let out = tollgate(
+                db,
+                &["--json", "import", kind, path.to_str().expect("utf-8")],
+            );
+            assert!(out.status.success(), "import {kind}: {}", text(&out.stderr));
+            let reports: serde_json::Value =
+                serde_json::from_slice(&out.stdout).expect("json report");
+            reports[0].clone()
+        })
+        .collect()
+}
+
+#[test]
+fn simulate_is_deterministic_for_a_seed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    simulate(&a, "1000", "30", "7");
+    simulate(&b, "1000", "30", "7");
+    for file in [
+        "customers.ndjson",
+        "subscriptions.ndjson",
+        "usage.csv",
+        "invoices.csv",
+        "payments.ndjson",
+        "truth.json",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).expect("read"),
+            std::fs::read(b.join(file)).expect("read"),
+        );
+        assert!(!x.is_empty(), "{file} is empty");
+        assert!(x == y, "{file} differs between two runs with the same seed");
+    }
+    let c = dir.path().join("c");
+    simulate(&c, "1000", "30", "8");
+    assert_ne!(
+        std::fs::read(a.join("usage.csv")).expect("read"),
+        std::fs::read(c.join("usage.csv")).expect("read")
+    );
+}
+
+#[test]
+fn importing_the_book_twice_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("book");
+    simulate(&book, "120", "45", "3");
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let first = import_book(&db, &book);
+    for report in &first {
+        assert!(
+            report["new"].as_u64().expect("count") > 0,
+            "nothing new in {report}"
+        );
+        assert_eq!(report["rejected"], 0, "{report}");
+    }
+    let summary_before = summary(&db);
+    let second = import_book(&db, &book);
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!(b["new"], 0, "{b}");
+        assert_eq!(b["updated"], 0, "{b}");
+        let total = a["new"].as_u64().expect("n")
+            + a["updated"].as_u64().expect("n")
+            + a["unchanged"].as_u64().expect("n");
+        assert_eq!(b["unchanged"].as_u64().expect("n"), total, "{b}");
+    }
+    assert_eq!(summary(&db), summary_before, "counts moved on re-import");
+    // The text form says so, too.
+    let out = tollgate(
+        &db,
+        &[
+            "import",
+            "customers",
+            book.join("customers.ndjson").to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        text(&out.stdout).contains("0 new, 0 updated, 120 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// The book summary through the demo's own summary query, via audit-free JSON.
+fn summary(db: &str) -> serde_json::Value {
+    let path = db.trim_start_matches("sqlite://");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        use tollgate_store::Store;
+        let store = tollgate_store_sqlite::SqliteStore::open(&format!("sqlite://{path}")).await.expect("open");
+        let s = store.book_summary().await.expect("summary");
+        serde_json::json!({
+            "status": s.customers_by_status, "country": s.customers_by_country,
+            "subs": s.subscriptions_by_state, "usage": s.usage_micros_by_currency, "lines": s.usage_lines,
+            "invoices": s.invoices, "payments": s.payments, "open": s.open_invoices,
+            "balance": s.open_balance_micros_by_currency,
+        })
+    })
+}
+
+#[test]
+fn bad_rows_are_reported_with_their_line_and_good_rows_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("book");
+    simulate(&book, "5", "3", "1");
+    let usage = std::fs::read_to_string(book.join("usage.csv")).expect("read usage");
+    let mut lines: Vec<String> = usage.lines().map(str::to_string).collect();
+    let good = lines.len() - 1 - 2;
+    // Line 3: a bad date. Line 5: a truncated row.
+    lines[2] = lines[2].replacen(&date_of(&lines[2]), "13/45/2026", 1);
+    let cut = lines[4].rfind(',').expect("comma");
+    lines[4].truncate(cut);
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, lines.join("\n") + "\n").expect("write");
+    let wrong_header = dir.path().join("wrong-header.csv");
+    std::fs::write(&wrong_header, "CustomerId,Day,Amount\nc1,01/01/2026,5\n").expect("write");
+
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = tollgate(
+        &db,
+        &[
+            "import",
+            "usage",
+            broken.to_str().expect("p"),
+            wrong_header.to_str().expect("p"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "exit code");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("broken.csv:3: UsageDate: '13/45/2026' is not a date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("broken.csv:5: row is truncated"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("wrong-header.csv: line 1: header is missing the column(s) UsageDate"),
+        "{stderr}"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "broken.csv: {good} new, 0 updated, 0 unchanged, 2 rejected"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(summary(&db)["lines"], good as i64);
+}
+
+/// The UsageDate cell of a CSV line of the simulated book (the 21st column).
+fn date_of(line: &str) -> String {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.as_bytes());
+    let record = reader.records().next().expect("a record").expect("parses");
+    record[20].to_string()
+}
+
+#[test]
+fn audit_verify_passes_then_names_an_altered_event() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "demo",
+            "--no-serve",
+            "--customers",
+            "30",
+            "--days",
+            "10",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("demo runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = format!("sqlite://{}", dir.path().join("tollgate.db").display());
+    let ok = tollgate(&db, &["audit", "verify"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    assert!(text(&ok.stdout).starts_with("audit chain whole:"));
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let store = tollgate_store_sqlite::SqliteStore::open(&db)
+            .await
+            .expect("open");
+        sqlx_update(&store).await;
+    });
+    let broken = tollgate(&db, &["--json", "audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&broken.stdout).expect("json");
+    assert_eq!(report["whole"], false);
+    assert_eq!(report["first_bad_event"], 7);
+}
+
+async fn sqlx_update(store: &tollgate_store_sqlite::SqliteStore) {
+    let changed = store
+        .execute_raw("UPDATE audit_events SET actor = 'user:mallory' WHERE seq = 7")
+        .await
+        .expect("tamper");
+    assert_eq!(changed, 1);
+}
