@@ -83,7 +83,11 @@ fn simulate_is_deterministic_for_a_seed() {
             std::fs::read(a.join(file)).expect("read"),
             std::fs::read(b.join(file)).expect("read"),
         );
-        assert!(!x.is_empty(), "{file} is empty");
+        // A 30-day book ending on a month's last day has no invoice due yet, so no payments.
+        assert!(
+            file == "payments.ndjson" || !x.is_empty(),
+            "{file} is empty"
+        );
         assert!(x == y, "{file} differs between two runs with the same seed");
     }
     let c = dir.path().join("c");

@@ -36,11 +36,13 @@ async fn hook(
         .to_string();
     // The test records the worker's pid right after spawning it; wait for that if need be.
     for _ in 0..100 {
-        let receiver = state.lock().expect("lock");
-        if !receiver.kill_on_first || receiver.worker_pid.is_some() {
+        let ready = {
+            let receiver = state.lock().expect("lock");
+            !receiver.kill_on_first || receiver.worker_pid.is_some()
+        };
+        if ready {
             break;
         }
-        drop(receiver);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let kill = {
