@@ -7,11 +7,10 @@ use std::io::Read;
 use chrono::NaiveDate;
 use tollgate_domain::money::{Currency, parse_micros};
 use tollgate_domain::time::parse_partner_date;
-use xxhash_rust::xxh3::Xxh3;
 
 use super::{
-    CustomerColumns, CustomerRef, check_width, customer_ref, field, find_column, normalise_header,
-    required,
+    CustomerColumns, CustomerRef, check_width, customer_ref, field, find_column, line_identity,
+    next_record, normalise_header, required,
 };
 use crate::{FileError, RecordError};
 
@@ -149,28 +148,22 @@ impl<R: Read> InvoiceCsvReader<R> {
             Some(idx) => amount(idx, "Subtotal")?,
             None => total_micros - tax_micros,
         };
-        let mut key = Xxh3::new();
-        for idx in [
-            Some(c.customer.id),
-            Some(c.invoice_number),
-            c.order_id,
-            c.subscription_id,
-            c.product_id,
-            c.sku_id,
-            c.charge_type,
-            c.charge_start,
-            Some(c.charge_end),
-            c.reference_id,
-            c.meter_description,
-        ] {
-            key.update(idx.and_then(|i| r.get(i)).unwrap_or_default());
-            key.update(&[0x1f]);
-        }
-        let mut content = Xxh3::new();
-        for bytes in r.iter() {
-            content.update(bytes);
-            content.update(&[0x1f]);
-        }
+        let (line_key, content_hash) = line_identity(
+            r,
+            &[
+                Some(c.customer.id),
+                Some(c.invoice_number),
+                c.order_id,
+                c.subscription_id,
+                c.product_id,
+                c.sku_id,
+                c.charge_type,
+                c.charge_start,
+                Some(c.charge_end),
+                c.reference_id,
+                c.meter_description,
+            ],
+        );
         Ok(InvoiceLineRow {
             line,
             customer,
@@ -185,8 +178,8 @@ impl<R: Read> InvoiceCsvReader<R> {
             subtotal_micros,
             tax_micros,
             total_micros,
-            line_key: key.digest128().to_be_bytes(),
-            content_hash: content.digest(),
+            line_key,
+            content_hash,
         })
     }
 }
@@ -195,29 +188,11 @@ impl<R: Read> Iterator for InvoiceCsvReader<R> {
     type Item = Result<InvoiceLineRow, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                    if self.record == self.header
-                        || (self.record.len() == 1
-                            && self.record.get(0).is_some_and(|f| f.is_empty()))
-                    {
-                        continue;
-                    }
-                    return Some(self.parse_current(line));
-                }
-                Err(error) => {
-                    let line = error.position().map(|p| p.line()).unwrap_or(0);
-                    return Some(Err(RecordError::new(
-                        line,
-                        None,
-                        format!("unreadable row: {error}"),
-                    )));
-                }
-            }
-        }
+        let line = match next_record(&mut self.reader, &mut self.record, &self.header)? {
+            Ok(line) => line,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(self.parse_current(line))
     }
 }
 

@@ -132,3 +132,52 @@ pub(crate) fn check_width(
     }
     Ok(())
 }
+
+/// The identity of a line (a 128-bit hash over its identifying columns) and the hash of its
+/// whole content: an equal identity with another content hash is a corrected line.
+pub(crate) fn line_identity(
+    record: &csv::ByteRecord,
+    key_columns: &[Option<usize>],
+) -> ([u8; 16], u64) {
+    let mut key = xxhash_rust::xxh3::Xxh3::new();
+    for idx in key_columns {
+        key.update(idx.and_then(|i| record.get(i)).unwrap_or_default());
+        key.update(&[0x1f]);
+    }
+    let mut content = xxhash_rust::xxh3::Xxh3::new();
+    for bytes in record.iter() {
+        content.update(bytes);
+        content.update(&[0x1f]);
+    }
+    (key.digest128().to_be_bytes(), content.digest())
+}
+
+/// Reads the next data record into `record`, skipping blank lines and repeated headers (as
+/// concatenated exports have); gives its line number, or the unreadable row's error.
+pub(crate) fn next_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    header: &csv::ByteRecord,
+) -> Option<Result<u64, RecordError>> {
+    loop {
+        match reader.read_byte_record(record) {
+            Ok(false) => return None,
+            Ok(true) => {
+                if record == header
+                    || (record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()))
+                {
+                    continue;
+                }
+                return Some(Ok(record.position().map(|p| p.line()).unwrap_or(0)));
+            }
+            Err(error) => {
+                let line = error.position().map(|p| p.line()).unwrap_or(0);
+                return Some(Err(RecordError::new(
+                    line,
+                    None,
+                    format!("unreadable row: {error}"),
+                )));
+            }
+        }
+    }
+}

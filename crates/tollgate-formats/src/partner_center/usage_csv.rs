@@ -9,11 +9,11 @@ use std::io::Read;
 use chrono::NaiveDate;
 use tollgate_domain::money::{Currency, parse_micros};
 use tollgate_domain::time::parse_partner_date;
-use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::{
-    CustomerColumns, CustomerRef, check_width, customer_ref, field, find_column, normalise_header,
-    required,
+    CustomerColumns, CustomerRef, check_width, customer_ref, field, find_column, line_identity,
+    next_record, normalise_header, required,
 };
 use crate::{FileError, RecordError};
 
@@ -185,29 +185,22 @@ impl<R: Read> UsageCsvReader<R> {
             _ => 0,
         };
         // Identity: who, which subscription and resource, which meter, which day, which charge.
-        let mut key = Xxh3::new();
-        for idx in [
-            Some(c.customer.id),
-            c.subscription,
-            c.entitlement,
-            Some(c.usage_date),
-            c.meter_id,
-            Some(c.meter_category),
-            c.resource_uri,
-            c.resource_location,
-            c.charge_type,
-            c.unit_type,
-            c.benefit_id,
-        ] {
-            let bytes = idx.and_then(|i| r.get(i)).unwrap_or_default();
-            key.update(bytes);
-            key.update(&[0x1f]);
-        }
-        let mut content = Xxh3::new();
-        for bytes in r.iter() {
-            content.update(bytes);
-            content.update(&[0x1f]);
-        }
+        let (line_key, content_hash) = line_identity(
+            r,
+            &[
+                Some(c.customer.id),
+                c.subscription,
+                c.entitlement,
+                Some(c.usage_date),
+                c.meter_id,
+                Some(c.meter_category),
+                c.resource_uri,
+                c.resource_location,
+                c.charge_type,
+                c.unit_type,
+                c.benefit_id,
+            ],
+        );
         Ok(UsageRow {
             line,
             customer,
@@ -225,8 +218,8 @@ impl<R: Read> UsageCsvReader<R> {
             vcpus,
             vcpu_hours_micros,
             consumed_service: field(r, c.consumed_service).map(|s| s.to_ascii_lowercase()),
-            line_key: key.digest128().to_be_bytes(),
-            content_hash: content.digest(),
+            line_key,
+            content_hash,
         })
     }
 }
@@ -235,30 +228,11 @@ impl<R: Read> Iterator for UsageCsvReader<R> {
     type Item = Result<UsageRow, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                    // Concatenated exports repeat the header; it is not a record.
-                    if self.record == self.header {
-                        continue;
-                    }
-                    if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
-                        continue; // a blank line
-                    }
-                    return Some(self.parse_current(line));
-                }
-                Err(error) => {
-                    let line = error.position().map(|p| p.line()).unwrap_or(0);
-                    return Some(Err(RecordError::new(
-                        line,
-                        None,
-                        format!("unreadable row: {error}"),
-                    )));
-                }
-            }
-        }
+        let line = match next_record(&mut self.reader, &mut self.record, &self.header)? {
+            Ok(line) => line,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(self.parse_current(line))
     }
 }
 
