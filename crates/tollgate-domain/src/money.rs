@@ -237,17 +237,24 @@ pub fn parse_micros(text: &str) -> Result<i64, MoneyError> {
     {
         return Err(bad());
     }
-    // value = digits × 10^(exponent − frac_len); micros = value × 10^6.
-    let digits: String = format!("{int_part}{frac_part}");
-    let digits = digits.trim_start_matches('0');
+    // value = digits × 10^(exponent − frac_len); micros = value × 10^6. The digits are summed
+    // in place: this runs for several amounts on every usage line.
     let scale = exponent as i64 - frac_part.len() as i64 + 6;
-    if digits.is_empty() {
+    let mut mantissa_value: i128 = 0;
+    let mut n_digits = 0;
+    for byte in int_part.bytes().chain(frac_part.bytes()) {
+        if n_digits == 0 && byte == b'0' {
+            continue;
+        }
+        n_digits += 1;
+        if n_digits > 36 {
+            return Err(MoneyError::Overflow(text.to_string()));
+        }
+        mantissa_value = mantissa_value * 10 + (byte - b'0') as i128;
+    }
+    if n_digits == 0 {
         return Ok(0);
     }
-    if digits.len() > 36 {
-        return Err(MoneyError::Overflow(text.to_string()));
-    }
-    let mantissa_value: i128 = digits.parse().map_err(|_| bad())?;
     let micros: i128 = if scale >= 0 {
         if scale > 38 {
             return Err(MoneyError::Overflow(text.to_string()));

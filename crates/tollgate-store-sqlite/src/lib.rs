@@ -8,7 +8,9 @@ mod rows;
 mod usage;
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -42,6 +44,12 @@ const MAX_PARAMS: usize = 30_000;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    /// The database file, for the bulk connection.
+    path: PathBuf,
+    /// The usage hot path's own connection, opened on first use.
+    bulk: Arc<Mutex<Option<rusqlite::Connection>>>,
+    /// Keeps the private file of a `sqlite::memory:` store until the store is dropped.
+    _scratch: Option<Arc<tempfile::TempDir>>,
 }
 
 fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -49,10 +57,23 @@ fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens `sqlite://PATH` (created if missing) or `sqlite::memory:`.
+    /// Opens `sqlite://PATH` (created if missing) or `sqlite::memory:`. A memory store is a
+    /// private database in a temporary file that is removed with the store: the bulk usage
+    /// connection and the pools must see one database, which a true in-memory database per
+    /// connection would not give.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|_| StoreError::UnsupportedUrl(url.to_string()))?
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let (options, scratch) = if in_memory {
+            let dir =
+                tempfile::tempdir().map_err(|e| StoreError::db("create scratch database", e))?;
+            let options = SqliteConnectOptions::new().filename(dir.path().join("tollgate.db"));
+            (options, Some(Arc::new(dir)))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::UnsupportedUrl(url.to_string()))?;
+            (options, None)
+        };
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -60,7 +81,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-65536");
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let path = options.get_filename().to_path_buf();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .idle_timeout(None)
@@ -68,17 +89,18 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(db("open"))?;
-        // An in-memory database exists once per connection: reads must share the writer.
-        let read = if in_memory {
-            write.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(options.read_only(true))
-                .await
-                .map_err(db("open"))?
-        };
-        Ok(SqliteStore { write, read })
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db("open"))?;
+        Ok(SqliteStore {
+            write,
+            read,
+            path,
+            bulk: Arc::new(Mutex::new(None)),
+            _scratch: scratch,
+        })
     }
 
     /// The write pool, for tests that need to reach under the store (to tamper with a row).
@@ -474,24 +496,24 @@ impl Store for SqliteStore {
         lines: &[UsageLine],
         meta: &WriteMeta,
     ) -> StoreResult<UpsertCounts> {
-        let mut tx = self.begin().await?;
-        let counts = usage::import(&mut tx, lines).await?;
-        let event = NewAuditEvent {
-            actor: meta.actor.clone(),
-            action: "usage.imported".into(),
-            subject: format!("import:{}", meta.source),
-            reasons: vec![format!(
-                "{} new, {} updated, {} unchanged",
-                counts.new, counts.updated, counts.unchanged
-            )],
-            details: "{}".into(),
-            at: meta.at,
-        };
-        if counts.new + counts.updated > 0 {
-            append_audit_in(&mut tx, &[event]).await?;
-        }
-        tx.commit().await.map_err(db("commit usage"))?;
-        Ok(counts)
+        let bulk = self.bulk.clone();
+        let path = self.path.clone();
+        let lines = lines.to_vec();
+        let meta = meta.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = bulk
+                .lock()
+                .map_err(|_| StoreError::Conflict("bulk connection poisoned".into()))?;
+            if guard.is_none() {
+                *guard = Some(usage::open(&path)?);
+            }
+            let conn = guard
+                .as_mut()
+                .ok_or_else(|| StoreError::Conflict("bulk connection missing".into()))?;
+            usage::import(conn, &lines, &meta)
+        })
+        .await
+        .map_err(|e| StoreError::db("usage import task", e))?
     }
 
     async fn daily_usage(

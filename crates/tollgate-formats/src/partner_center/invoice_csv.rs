@@ -100,6 +100,7 @@ pub struct InvoiceCsvReader<R: Read> {
     columns: Columns,
     record: csv::ByteRecord,
     header: csv::ByteRecord,
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> InvoiceCsvReader<R> {
@@ -115,10 +116,12 @@ impl<R: Read> InvoiceCsvReader<R> {
             columns,
             record: csv::ByteRecord::new(),
             header,
+            scratch: Vec::with_capacity(1024),
         })
     }
 
-    fn parse_current(&self, line: u64) -> Result<InvoiceLineRow, RecordError> {
+    fn parse_current(&mut self, line: u64) -> Result<InvoiceLineRow, RecordError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
         let r = &self.record;
         let c = &self.columns;
         check_width(r, c.width, line)?;
@@ -163,7 +166,9 @@ impl<R: Read> InvoiceCsvReader<R> {
                 c.reference_id,
                 c.meter_description,
             ],
+            &mut scratch,
         );
+        self.scratch = scratch;
         Ok(InvoiceLineRow {
             line,
             customer,

@@ -126,6 +126,7 @@ pub struct UsageCsvReader<R: Read> {
     columns: Columns,
     record: csv::ByteRecord,
     header: csv::ByteRecord,
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> UsageCsvReader<R> {
@@ -145,10 +146,12 @@ impl<R: Read> UsageCsvReader<R> {
             columns,
             record: csv::ByteRecord::new(),
             header,
+            scratch: Vec::with_capacity(1024),
         })
     }
 
-    fn parse_current(&self, line: u64) -> Result<UsageRow, RecordError> {
+    fn parse_current(&mut self, line: u64) -> Result<UsageRow, RecordError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
         let r = &self.record;
         let c = &self.columns;
         check_width(r, c.width, line)?;
@@ -200,7 +203,9 @@ impl<R: Read> UsageCsvReader<R> {
                 c.unit_type,
                 c.benefit_id,
             ],
+            &mut scratch,
         );
+        self.scratch = scratch;
         Ok(UsageRow {
             line,
             customer,
@@ -252,9 +257,22 @@ pub fn hours_per_unit(unit: &str) -> Option<i64> {
 /// `VCPUs` from an `AdditionalInfo` JSON cell. Cells without it give `None`; a cell that is not
 /// JSON is an error only when it mentions VCPUs (other cells are free text in some exports).
 pub fn vcpus_from_additional_info(info: &str) -> Result<Option<u32>, String> {
-    // Cheap pre-check: most usage lines are not compute.
-    if !info.contains("VCPUs") && !info.to_ascii_lowercase().contains("vcpus") {
+    // Most usage lines are not compute: find the key without allocating.
+    let quoted = find_ignore_case(info.as_bytes(), b"\"vcpus\"");
+    if quoted.is_none() && find_ignore_case(info.as_bytes(), b"vcpus").is_none() {
         return Ok(None);
+    }
+    // The usual shape, `"VCPUs":2`, read by hand; anything else goes through a JSON parser.
+    if let Some(value) = quoted.and_then(|at| info[at + 7..].trim_start().strip_prefix(':')) {
+        let digits: &str = value.trim_start();
+        let end = digits.bytes().take_while(u8::is_ascii_digit).count();
+        let after = digits[end..].trim_start();
+        if end > 0 && (after.starts_with(',') || after.starts_with('}')) {
+            return digits[..end]
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("VCPUs is too large: {}", &digits[..end]));
+        }
     }
     let value: serde_json::Value =
         serde_json::from_str(info).map_err(|e| format!("not JSON: {e}"))?;
@@ -273,6 +291,13 @@ pub fn vcpus_from_additional_info(info: &str) -> Result<Option<u32>, String> {
         .and_then(|n| u32::try_from(n).ok())
         .map(Some)
         .ok_or_else(|| format!("VCPUs is not a whole number: {}", found.1))
+}
+
+/// The position of `needle` in `haystack`, ASCII case-insensitively.
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The content hash used for a whole line, for callers that build rows by hand.
