@@ -10,3 +10,13 @@ pub mod native;
 pub mod partner_center;
 
 pub use error::{FileError, RecordError};
+
+/// A line identity that sorts by owner: the first four bytes hash the customer, the rest is the
+/// line's own 128-bit hash (truncated). The lines of one customer then sit together in a
+/// store's key index, so a batch of a few hundred customers touches a few hundred index
+/// regions instead of every page (measured: the commit's WAL writes dominated otherwise).
+pub fn clustered_key(customer: &[u8], line_digest: u128) -> [u8; 16] {
+    let mut key = line_digest.to_be_bytes();
+    key[..4].copy_from_slice(&xxhash_rust::xxh3::xxh3_64(customer).to_be_bytes()[..4]);
+    key
+}

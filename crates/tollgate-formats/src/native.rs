@@ -297,7 +297,10 @@ impl UsageRecord {
             parse_micros(text).map_err(|e| (field, e.to_string()))
         };
         Ok(UsageLine {
-            line_key: xxh3_128(format!("native\x1f{}", self.id).as_bytes()).to_be_bytes(),
+            line_key: crate::clustered_key(
+                self.customer_id.trim().as_bytes(),
+                xxh3_128(format!("native\x1f{}", self.id).as_bytes()),
+            ),
             content_hash,
             customer_id: id("customer_id", &self.customer_id, CustomerId::parse)?,
             subscription_id: id(

@@ -44,9 +44,12 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_customer ON subscriptions (customer_id);
 
 -- One row per usage line ever imported, by identity, so that re-imports and overlapping files
--- never double-count.
+-- never double-count. Rows append in import order (a rowid table) and only the narrow unique
+-- index is keyed by the random line key: a batch then dirties few table pages, where keying
+-- the wide rows by line key rewrote most of the table into the WAL on every commit.
 CREATE TABLE usage_lines (
-    line_key           BLOB PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY,
+    line_key           BLOB NOT NULL UNIQUE,
     content_hash       INTEGER NOT NULL,
     customer_id        TEXT NOT NULL,
     subscription_id    TEXT NOT NULL,
@@ -57,7 +60,7 @@ CREATE TABLE usage_lines (
     cost_micros        INTEGER NOT NULL,
     quantity_micros    INTEGER NOT NULL,
     vcpu_hours_micros  INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE usage_daily (
     customer_id        TEXT NOT NULL,

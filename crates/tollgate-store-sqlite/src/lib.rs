@@ -80,7 +80,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            // Measured on a 1M-line usage import: 8 KiB pages and checkpoints every 16,384
+            // pages (instead of 1,000) save about a third of the import time.
+            .page_size(8192)
+            .pragma("wal_autocheckpoint", "16384");
         let path = options.get_filename().to_path_buf();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -496,24 +500,25 @@ impl Store for SqliteStore {
         lines: &[UsageLine],
         meta: &WriteMeta,
     ) -> StoreResult<UpsertCounts> {
-        let bulk = self.bulk.clone();
-        let path = self.path.clone();
-        let lines = lines.to_vec();
-        let meta = meta.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = bulk
+        let work = || {
+            let mut guard = self
+                .bulk
                 .lock()
                 .map_err(|_| StoreError::Conflict("bulk connection poisoned".into()))?;
             if guard.is_none() {
-                *guard = Some(usage::open(&path)?);
+                *guard = Some(usage::open(&self.path)?);
             }
             let conn = guard
                 .as_mut()
                 .ok_or_else(|| StoreError::Conflict("bulk connection missing".into()))?;
-            usage::import(conn, &lines, &meta)
-        })
-        .await
-        .map_err(|e| StoreError::db("usage import task", e))?
+            usage::import(conn, lines, meta)
+        };
+        // Blocking work on a runtime thread: hand the thread's other tasks away first where the
+        // runtime can (multi-threaded); a current-thread runtime simply waits.
+        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+            _ => work(),
+        }
     }
 
     async fn daily_usage(

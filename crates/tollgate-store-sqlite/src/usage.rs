@@ -27,34 +27,43 @@ pub fn open(path: &Path) -> StoreResult<Connection> {
         .map_err(db("open bulk connection"))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -131072;",
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384;",
     )
     .map_err(db("open bulk connection"))?;
     Ok(conn)
 }
 
-/// Reads the stored versions of the batch's lines whose content differs. A fresh period (no
-/// aggregate on any of the batch's days) needs no look-up at all: the common first import.
+/// Reads the stored versions of the batch's lines. A line can exist only where its customer
+/// already has usage on its day (its key covers both, and every stored line counts in its
+/// day's aggregate), so only lines of (customer, day) pairs with an aggregate are looked up:
+/// a first import looks up nothing.
 fn stored_lines(
     tx: &rusqlite::Transaction<'_>,
     lines: &[UsageLine],
 ) -> StoreResult<HashMap<[u8; 16], StoredUsageLine>> {
     let mut old = HashMap::new();
-    let (Some(min_day), Some(max_day)) = (
-        lines.iter().map(|l| l.day).min(),
-        lines.iter().map(|l| l.day).max(),
-    ) else {
-        return Ok(old);
-    };
-    let any: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM usage_daily WHERE day BETWEEN ?1 AND ?2 LIMIT 1",
-            params![date_to_days(min_day), date_to_days(max_day)],
-            |row| row.get(0),
-        )
-        .optional()
+    let mut seen_pairs: HashMap<(&str, i32), bool> = HashMap::new();
+    let mut probe = tx
+        .prepare_cached("SELECT 1 FROM usage_daily WHERE customer_id = ?1 AND day = ?2 LIMIT 1")
         .map_err(db("probe usage"))?;
-    if any.is_none() {
+    let mut candidates = Vec::new();
+    for line in lines {
+        let pair = (line.customer_id.as_str(), date_to_days(line.day));
+        let exists = match seen_pairs.get(&pair) {
+            Some(exists) => *exists,
+            None => {
+                let found = probe
+                    .exists(params![pair.0, pair.1])
+                    .map_err(db("probe usage"))?;
+                seen_pairs.insert(pair, found);
+                found
+            }
+        };
+        if exists {
+            candidates.push(line);
+        }
+    }
+    if candidates.is_empty() {
         return Ok(old);
     }
     let mut hash_of = tx
@@ -66,7 +75,7 @@ fn stored_lines(
              quantity_micros, vcpu_hours_micros FROM usage_lines WHERE line_key = ?1",
         )
         .map_err(db("read usage lines"))?;
-    for line in lines {
+    for line in candidates {
         let stored: Option<i64> = hash_of
             .query_row(params![&line.line_key[..]], |row| row.get(0))
             .optional()

@@ -147,7 +147,13 @@ pub(crate) fn line_identity(
         scratch.extend_from_slice(idx.and_then(|i| record.get(i)).unwrap_or_default());
         scratch.push(0x1f);
     }
-    let key = xxhash_rust::xxh3::xxh3_128(scratch).to_be_bytes();
+    let owner = key_columns
+        .first()
+        .copied()
+        .flatten()
+        .and_then(|i| record.get(i))
+        .unwrap_or_default();
+    let key = crate::clustered_key(owner, xxhash_rust::xxh3::xxh3_128(scratch));
     scratch.clear();
     for field in record.iter() {
         scratch.extend_from_slice(field);
