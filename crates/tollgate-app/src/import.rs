@@ -6,8 +6,9 @@
 //! are kept. Customers and subscriptions first seen in a provider file are created (customers
 //! with status `imported`, not yet vetted) and reported.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
 use chrono::Duration;
 use tollgate_domain::billing::{Invoice, InvoiceSource};
@@ -558,16 +559,56 @@ async fn create_missing_subscriptions(
     Ok(())
 }
 
-fn usage_line(row: &UsageRow, options: &ImportOptions) -> Result<UsageLine, RecordError> {
+/// The last ids seen, reused while lines keep naming the same owner (a clone of an id is a
+/// reference count; parsing one allocates).
+#[derive(Default)]
+struct IdCache {
+    customer: Option<CustomerId>,
+    subscription: Option<SubscriptionId>,
+    /// Meter categories and regions: a few dozen values across millions of lines.
+    texts: HashMap<String, Arc<str>>,
+}
+
+impl IdCache {
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.texts.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.insert(text.to_string(), shared.clone());
+        shared
+    }
+}
+
+fn usage_line(
+    row: &UsageRow,
+    options: &ImportOptions,
+    cache: &mut IdCache,
+) -> Result<UsageLine, RecordError> {
     let customer_id = match &options.customer {
         Some(id) => id.clone(),
-        None => CustomerId::parse(&row.customer.id)
-            .map_err(|e| RecordError::new(row.line, Some("CustomerId"), e.to_string()))?,
+        None => match &cache.customer {
+            Some(id) if id.as_str() == row.customer.id => id.clone(),
+            _ => {
+                let id = CustomerId::parse(&row.customer.id)
+                    .map_err(|e| RecordError::new(row.line, Some("CustomerId"), e.to_string()))?;
+                cache.customer = Some(id.clone());
+                id
+            }
+        },
     };
     let subscription_id = match &options.subscription {
         Some(id) => id.clone(),
-        None => SubscriptionId::parse(&row.subscription_id)
-            .map_err(|e| RecordError::new(row.line, Some("SubscriptionId"), e.to_string()))?,
+        None => match &cache.subscription {
+            Some(id) if id.as_str() == row.subscription_id => id.clone(),
+            _ => {
+                let id = SubscriptionId::parse(&row.subscription_id).map_err(|e| {
+                    RecordError::new(row.line, Some("SubscriptionId"), e.to_string())
+                })?;
+                cache.subscription = Some(id.clone());
+                id
+            }
+        },
     };
     // The identity covers the owner the line is booked to: the same file imported for
     // another customer is other usage, not a correction.
@@ -589,8 +630,8 @@ fn usage_line(row: &UsageRow, options: &ImportOptions) -> Result<UsageLine, Reco
         customer_id,
         subscription_id,
         day: row.usage_date,
-        meter_category: row.meter_category.clone(),
-        region: row.region.clone(),
+        meter_category: cache.intern(&row.meter_category),
+        region: cache.intern(&row.region),
         currency: row.currency,
         cost_micros: row.cost_micros,
         quantity_micros: row.quantity_micros,
@@ -615,13 +656,14 @@ fn parse_usage_batches<R: Read>(
     mut emit: impl FnMut(ParsedUsage) -> bool,
 ) {
     let mut batch = ParsedUsage::default();
+    let mut cache = IdCache::default();
     for item in reader {
-        match item.and_then(|row| usage_line(&row, options).map(|line| (row, line))) {
+        match item.and_then(|row| usage_line(&row, options, &mut cache).map(|line| (row, line))) {
             Ok((row, line)) => {
                 if options.customer.is_none() && !batch.customers.contains_key(&row.customer.id) {
                     batch
                         .customers
-                        .insert(row.customer.id.clone(), row.customer);
+                        .insert(row.customer.id.clone(), (*row.customer).clone());
                 }
                 if !batch.subscriptions.contains_key(&line.subscription_id) {
                     if let Some(product) = row.product_name {

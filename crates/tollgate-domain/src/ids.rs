@@ -5,6 +5,7 @@
 //! characters and surrounding blanks.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,12 +40,14 @@ pub fn validate_id(text: &str) -> Result<&str, IdError> {
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
+        /// Shared text: a clone is a reference count, not a copy (usage import clones ids
+        /// for every line).
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             pub fn parse(text: &str) -> Result<Self, IdError> {
-                validate_id(text).map(|t| Self(t.to_string()))
+                validate_id(text).map(|t| Self(Arc::from(t)))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -65,7 +68,7 @@ macro_rules! id_type {
 
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+                s.serialize_str(self.as_str())
             }
         }
 

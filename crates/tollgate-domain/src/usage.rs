@@ -1,6 +1,8 @@
 //! Metered consumption: one rated usage line as the provider reports it, and the daily
 //! aggregate Tollgate keeps per customer × subscription × day × meter category × region.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use crate::ids::{CustomerId, SubscriptionId};
@@ -17,8 +19,9 @@ pub struct UsageLine {
     pub customer_id: CustomerId,
     pub subscription_id: SubscriptionId,
     pub day: NaiveDate,
-    pub meter_category: String,
-    pub region: String,
+    /// Shared text: few distinct values, cloned for every line (a reference count, not a copy).
+    pub meter_category: Arc<str>,
+    pub region: Arc<str>,
     pub currency: Currency,
     /// Cost at the billing currency, micro-units.
     pub cost_micros: i64,
@@ -34,8 +37,9 @@ pub struct DailyUsageKey {
     pub customer_id: CustomerId,
     pub subscription_id: SubscriptionId,
     pub day: NaiveDate,
-    pub meter_category: String,
-    pub region: String,
+    /// Shared text: few distinct values, cloned for every line (a reference count, not a copy).
+    pub meter_category: Arc<str>,
+    pub region: Arc<str>,
     pub currency: Currency,
 }
 

@@ -2,13 +2,11 @@
 //! lines and aggregate deltas with multi-row statements (one round trip per few thousand rows:
 //! the hot path).
 
-use std::collections::HashMap;
-
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use tollgate_domain::ids::{CustomerId, SubscriptionId};
 use tollgate_domain::time::date_to_days;
 use tollgate_domain::usage::{DailyUsageKey, UsageLine};
-use tollgate_store::codec::{StoredUsageLine, parse_currency, plan_usage};
+use tollgate_store::codec::{StoredLines, StoredUsageLine, parse_currency, plan_usage};
 use tollgate_store::{StoreError, StoreResult, UpsertCounts};
 
 use crate::{MAX_PARAMS, db, rows};
@@ -18,11 +16,8 @@ const LOOKUP_CHUNK: usize = 10_000;
 
 /// Reads the stored versions of the batch's lines. A fresh period (no stored line on any of
 /// the batch's days) needs no look-up at all: the common case of a first import.
-async fn stored_lines(
-    conn: &mut PgConnection,
-    lines: &[UsageLine],
-) -> StoreResult<HashMap<[u8; 16], StoredUsageLine>> {
-    let mut old = HashMap::new();
+async fn stored_lines(conn: &mut PgConnection, lines: &[UsageLine]) -> StoreResult<StoredLines> {
+    let mut old = StoredLines::default();
     let (Some(min_day), Some(max_day)) = (
         lines.iter().map(|l| l.day).min(),
         lines.iter().map(|l| l.day).max(),
@@ -69,8 +64,8 @@ async fn stored_lines(
                         customer_id: CustomerId::parse(&text(2)?).map_err(corrupt)?,
                         subscription_id: SubscriptionId::parse(&text(3)?).map_err(corrupt)?,
                         day: rows::day(number(4)?, "day")?,
-                        meter_category: text(5)?,
-                        region: text(6)?,
+                        meter_category: text(5)?.into(),
+                        region: text(6)?.into(),
                         currency: parse_currency(&text(7)?, "currency")?,
                     },
                     cost_micros: number(8)?,
@@ -106,8 +101,8 @@ pub async fn import(conn: &mut PgConnection, lines: &[UsageLine]) -> StoreResult
                 .push_bind(line.customer_id.as_str())
                 .push_bind(line.subscription_id.as_str())
                 .push_bind(i64::from(date_to_days(line.day)))
-                .push_bind(line.meter_category.as_str())
-                .push_bind(line.region.as_str())
+                .push_bind(&*line.meter_category)
+                .push_bind(&*line.region)
                 .push_bind(line.currency.to_string())
                 .push_bind(line.cost_micros)
                 .push_bind(line.quantity_micros)
@@ -137,8 +132,8 @@ pub async fn import(conn: &mut PgConnection, lines: &[UsageLine]) -> StoreResult
             b.push_bind(key.customer_id.as_str())
                 .push_bind(key.subscription_id.as_str())
                 .push_bind(i64::from(date_to_days(key.day)))
-                .push_bind(key.meter_category.as_str())
-                .push_bind(key.region.as_str())
+                .push_bind(&*key.meter_category)
+                .push_bind(&*key.region)
                 .push_bind(key.currency.to_string())
                 .push_bind(delta.cost_micros)
                 .push_bind(delta.quantity_micros)

@@ -317,40 +317,52 @@ impl Store for SqliteStore {
         let ids: Vec<&str> = customers.iter().map(|c| c.record.id.as_str()).collect();
         let existing = fingerprints(&mut tx, "customers", &ids).await?;
         let classified = classify(customers, |c| c.id.as_str(), &existing, mode);
-        for row in classified.new.iter().chain(classified.changed.iter()) {
-            let c = &row.record;
-            sqlx::query(
+        let writes: Vec<_> = classified
+            .new
+            .iter()
+            .chain(classified.changed.iter())
+            .collect();
+        // Multi-row statements: one round trip through the driver per chunk, not per record.
+        for chunk in writes.chunks(MAX_PARAMS / 18) {
+            let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO customers (id, tenant_id, company_name, registration_number, vat_id, country, domain, \
                  contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags, \
-                 fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, company_name = excluded.company_name, \
+                 fingerprint, updated_at) ",
+            );
+            query.push_values(chunk, |mut b, row| {
+                let c = &row.record;
+                b.push_bind(c.id.as_str())
+                    .push_bind(&c.tenant_id)
+                    .push_bind(&c.company_name)
+                    .push_bind(&c.registration_number)
+                    .push_bind(&c.vat_id)
+                    .push_bind(&c.country)
+                    .push_bind(&c.domain)
+                    .push_bind(encode_contacts(&c.contacts))
+                    .push_bind(c.language.as_str())
+                    .push_bind(c.cloud.as_str())
+                    .push_bind(c.risk_tier.as_str())
+                    .push_bind(c.status.as_str())
+                    .push_bind(c.credit_limit.map(|m| m.micros()))
+                    .push_bind(c.currency.map(|cur| cur.to_string()))
+                    .push_bind(c.created_at.millis())
+                    .push_bind(encode_strings(&c.tags))
+                    .push_bind(row.fingerprint)
+                    .push_bind(meta.at.millis());
+            });
+            query.push(
+                " ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, company_name = excluded.company_name, \
                  registration_number = excluded.registration_number, vat_id = excluded.vat_id, \
                  country = excluded.country, domain = excluded.domain, contacts = excluded.contacts, \
                  language = excluded.language, cloud = excluded.cloud, \
                  credit_limit_micros = excluded.credit_limit_micros, currency = excluded.currency, \
                  tags = excluded.tags, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            )
-            .bind(c.id.as_str())
-            .bind(&c.tenant_id)
-            .bind(&c.company_name)
-            .bind(&c.registration_number)
-            .bind(&c.vat_id)
-            .bind(&c.country)
-            .bind(&c.domain)
-            .bind(encode_contacts(&c.contacts))
-            .bind(c.language.as_str())
-            .bind(c.cloud.as_str())
-            .bind(c.risk_tier.as_str())
-            .bind(c.status.as_str())
-            .bind(c.credit_limit.map(|m| m.micros()))
-            .bind(c.currency.map(|cur| cur.to_string()))
-            .bind(c.created_at.millis())
-            .bind(encode_strings(&c.tags))
-            .bind(row.fingerprint)
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db("upsert customer"))?;
+            );
+            query
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(db("upsert customer"))?;
         }
         append_audit_in(
             &mut tx,
@@ -427,34 +439,45 @@ impl Store for SqliteStore {
         let ids: Vec<&str> = subscriptions.iter().map(|s| s.record.id.as_str()).collect();
         let existing = fingerprints(&mut tx, "subscriptions", &ids).await?;
         let classified = classify(subscriptions, |s| s.id.as_str(), &existing, mode);
-        for row in classified.new.iter().chain(classified.changed.iter()) {
-            let s = &row.record;
-            sqlx::query(
+        let writes: Vec<_> = classified
+            .new
+            .iter()
+            .chain(classified.changed.iter())
+            .collect();
+        // Multi-row statements: one round trip through the driver per chunk, not per record.
+        for chunk in writes.chunks(MAX_PARAMS / 14) {
+            let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO subscriptions (id, customer_id, product, sku, kind, quantity, state, state_reasons, \
-                 admin_access, monthly_price_micros, currency, created_at, fingerprint, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, product = excluded.product, \
+                 admin_access, monthly_price_micros, currency, created_at, fingerprint, updated_at) ",
+            );
+            query.push_values(chunk, |mut b, row| {
+                let s = &row.record;
+                b.push_bind(s.id.as_str())
+                    .push_bind(s.customer_id.as_str())
+                    .push_bind(&s.product)
+                    .push_bind(&s.sku)
+                    .push_bind(s.kind.as_str())
+                    .push_bind(s.quantity)
+                    .push_bind(s.state.as_str())
+                    .push_bind(encode_enums(&s.state_reasons))
+                    .push_bind(s.admin_access.as_str())
+                    .push_bind(s.monthly_price.map(|m| m.micros()))
+                    .push_bind(s.monthly_price.map(|m| m.currency().to_string()))
+                    .push_bind(s.created_at.millis())
+                    .push_bind(row.fingerprint)
+                    .push_bind(meta.at.millis());
+            });
+            query.push(
+                " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, product = excluded.product, \
                  sku = excluded.sku, kind = excluded.kind, quantity = excluded.quantity, \
                  monthly_price_micros = excluded.monthly_price_micros, currency = excluded.currency, \
                  fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            )
-            .bind(s.id.as_str())
-            .bind(s.customer_id.as_str())
-            .bind(&s.product)
-            .bind(&s.sku)
-            .bind(s.kind.as_str())
-            .bind(s.quantity)
-            .bind(s.state.as_str())
-            .bind(encode_enums(&s.state_reasons))
-            .bind(s.admin_access.as_str())
-            .bind(s.monthly_price.map(|m| m.micros()))
-            .bind(s.monthly_price.map(|m| m.currency().to_string()))
-            .bind(s.created_at.millis())
-            .bind(row.fingerprint)
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db("upsert subscription"))?;
+            );
+            query
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(db("upsert subscription"))?;
         }
         append_audit_in(
             &mut tx,

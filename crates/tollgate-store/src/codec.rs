@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 use tollgate_domain::TextEnum;
 use tollgate_domain::audit::{NewAuditEvent, chain_hash};
 use tollgate_domain::customer::Contact;
@@ -103,6 +105,9 @@ pub struct StoredUsageLine {
     pub vcpu_hours_micros: i64,
 }
 
+/// Stored lines by line key.
+pub type StoredLines = HashMap<[u8; 16], StoredUsageLine, Xxh3DefaultBuilder>;
+
 /// Movement of one daily aggregate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AggregateDelta {
@@ -123,11 +128,11 @@ pub struct UsagePlan<'a> {
 
 /// Classifies a batch against what is stored (`old`, by line key) and sums the aggregate
 /// movement. Within a batch a repeated key counts once, the last occurrence winning.
-pub fn plan_usage<'a>(
-    lines: &'a [UsageLine],
-    old: &HashMap<[u8; 16], StoredUsageLine>,
-) -> UsagePlan<'a> {
-    let mut last_by_key: HashMap<[u8; 16], usize> = HashMap::with_capacity(lines.len());
+pub fn plan_usage<'a>(lines: &'a [UsageLine], old: &StoredLines) -> UsagePlan<'a> {
+    // xxh3 rather than SipHash: measured at 3 % of a usage import, and the keys are hashes
+    // already, not chosen by anyone who could aim at collisions.
+    let mut last_by_key: HashMap<[u8; 16], usize, Xxh3DefaultBuilder> =
+        HashMap::with_capacity_and_hasher(lines.len(), Xxh3DefaultBuilder);
     for (idx, line) in lines.iter().enumerate() {
         last_by_key.insert(line.line_key, idx);
     }

@@ -5,6 +5,7 @@
 //! `AdditionalInfo` cells, and `ConsumedService` in mixed case.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use tollgate_domain::money::{Currency, parse_micros};
@@ -21,7 +22,8 @@ use crate::{FileError, RecordError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageRow {
     pub line: u64,
-    pub customer: CustomerRef,
+    /// Shared with the neighbouring lines of the same customer (files group lines by customer).
+    pub customer: Arc<CustomerRef>,
     /// The Partner Center subscription (the Azure plan), or the entitlement when absent.
     pub subscription_id: String,
     /// The Azure subscription.
@@ -127,6 +129,7 @@ pub struct UsageCsvReader<R: Read> {
     record: csv::ByteRecord,
     header: csv::ByteRecord,
     scratch: Vec<u8>,
+    last_customer: Option<Arc<CustomerRef>>,
 }
 
 impl<R: Read> UsageCsvReader<R> {
@@ -147,6 +150,7 @@ impl<R: Read> UsageCsvReader<R> {
             record: csv::ByteRecord::new(),
             header,
             scratch: Vec::with_capacity(1024),
+            last_customer: None,
         })
     }
 
@@ -155,7 +159,19 @@ impl<R: Read> UsageCsvReader<R> {
         let r = &self.record;
         let c = &self.columns;
         check_width(r, c.width, line)?;
-        let customer = customer_ref(r, line, &c.customer)?;
+        // Lines come grouped by customer: reuse the previous line's customer when it is the same.
+        let customer = match &self.last_customer {
+            Some(last)
+                if r.get(c.customer.id).map(|id| id.trim_ascii()) == Some(last.id.as_bytes()) =>
+            {
+                last.clone()
+            }
+            _ => {
+                let fresh = Arc::new(customer_ref(r, line, &c.customer)?);
+                self.last_customer = Some(fresh.clone());
+                fresh
+            }
+        };
         let subscription_id = field(r, c.subscription)
             .or_else(|| field(r, c.entitlement))
             .ok_or_else(|| RecordError::new(line, Some("SubscriptionId"), "is empty"))?
