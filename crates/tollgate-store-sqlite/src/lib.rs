@@ -5,6 +5,7 @@
 //! lock into a write lock (the source of `SQLITE_BUSY` under load); reads use their own pool.
 
 mod rows;
+mod upsert;
 mod usage;
 
 use std::collections::{BTreeMap, HashSet};
@@ -27,7 +28,7 @@ use tollgate_domain::ids::{CustomerId, SubscriptionId};
 use tollgate_domain::subscription::Subscription;
 use tollgate_domain::time::{Timestamp, date_to_days};
 use tollgate_domain::usage::{DailyUsage, UsageLine};
-use tollgate_store::codec::{chain_events, encode_contacts, encode_enums, encode_strings};
+use tollgate_store::codec::chain_events;
 use tollgate_store::{
     Backend, BookSummary, CustomerQuery, Fingerprinted, MigrationStatus, NewOutboxEntry,
     OutboxEntry, OutboxStats, Store, StoreError, StoreResult, UpsertCounts, UpsertMode,
@@ -121,6 +122,20 @@ impl SqliteStore {
             .await
             .map_err(db("raw statement"))?;
         Ok(done.rows_affected())
+    }
+
+    /// One upsert batch in its own transaction.
+    async fn upsert_with<T: Sync + 'static>(
+        &self,
+        rows: &[Fingerprinted<T>],
+        mode: UpsertMode,
+        meta: &WriteMeta,
+        spec: &upsert::UpsertSpec<T>,
+    ) -> StoreResult<UpsertReport> {
+        let mut tx = self.begin().await?;
+        let report = upsert::upsert_records(&mut tx, rows, mode, meta, spec).await?;
+        tx.commit().await.map_err(db("commit"))?;
+        Ok(report)
     }
 
     async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
@@ -313,71 +328,8 @@ impl Store for SqliteStore {
         mode: UpsertMode,
         meta: &WriteMeta,
     ) -> StoreResult<UpsertReport> {
-        let mut tx = self.begin().await?;
-        let ids: Vec<&str> = customers.iter().map(|c| c.record.id.as_str()).collect();
-        let existing = fingerprints(&mut tx, "customers", &ids).await?;
-        let classified = classify(customers, |c| c.id.as_str(), &existing, mode);
-        let writes: Vec<_> = classified
-            .new
-            .iter()
-            .chain(classified.changed.iter())
-            .collect();
-        // Multi-row statements: one round trip through the driver per chunk, not per record.
-        for chunk in writes.chunks(MAX_PARAMS / 18) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO customers (id, tenant_id, company_name, registration_number, vat_id, country, domain, \
-                 contacts, language, cloud, risk_tier, status, credit_limit_micros, currency, created_at, tags, \
-                 fingerprint, updated_at) ",
-            );
-            query.push_values(chunk, |mut b, row| {
-                let c = &row.record;
-                b.push_bind(c.id.as_str())
-                    .push_bind(&c.tenant_id)
-                    .push_bind(&c.company_name)
-                    .push_bind(&c.registration_number)
-                    .push_bind(&c.vat_id)
-                    .push_bind(&c.country)
-                    .push_bind(&c.domain)
-                    .push_bind(encode_contacts(&c.contacts))
-                    .push_bind(c.language.as_str())
-                    .push_bind(c.cloud.as_str())
-                    .push_bind(c.risk_tier.as_str())
-                    .push_bind(c.status.as_str())
-                    .push_bind(c.credit_limit.map(|m| m.micros()))
-                    .push_bind(c.currency.map(|cur| cur.to_string()))
-                    .push_bind(c.created_at.millis())
-                    .push_bind(encode_strings(&c.tags))
-                    .push_bind(row.fingerprint)
-                    .push_bind(meta.at.millis());
-            });
-            query.push(
-                " ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, company_name = excluded.company_name, \
-                 registration_number = excluded.registration_number, vat_id = excluded.vat_id, \
-                 country = excluded.country, domain = excluded.domain, contacts = excluded.contacts, \
-                 language = excluded.language, cloud = excluded.cloud, \
-                 credit_limit_micros = excluded.credit_limit_micros, currency = excluded.currency, \
-                 tags = excluded.tags, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            );
-            query
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(db("upsert customer"))?;
-        }
-        append_audit_in(
-            &mut tx,
-            &change_events(&classified, "customer", |c| c.id.to_string(), meta),
-        )
-        .await?;
-        tx.commit().await.map_err(db("commit customers"))?;
-        Ok(UpsertReport {
-            counts: classified.counts,
-            created: classified
-                .new
-                .iter()
-                .map(|r| r.record.id.to_string())
-                .collect(),
-        })
+        self.upsert_with(customers, mode, meta, &upsert::CUSTOMERS)
+            .await
     }
 
     async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
@@ -435,64 +387,8 @@ impl Store for SqliteStore {
         mode: UpsertMode,
         meta: &WriteMeta,
     ) -> StoreResult<UpsertReport> {
-        let mut tx = self.begin().await?;
-        let ids: Vec<&str> = subscriptions.iter().map(|s| s.record.id.as_str()).collect();
-        let existing = fingerprints(&mut tx, "subscriptions", &ids).await?;
-        let classified = classify(subscriptions, |s| s.id.as_str(), &existing, mode);
-        let writes: Vec<_> = classified
-            .new
-            .iter()
-            .chain(classified.changed.iter())
-            .collect();
-        // Multi-row statements: one round trip through the driver per chunk, not per record.
-        for chunk in writes.chunks(MAX_PARAMS / 14) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO subscriptions (id, customer_id, product, sku, kind, quantity, state, state_reasons, \
-                 admin_access, monthly_price_micros, currency, created_at, fingerprint, updated_at) ",
-            );
-            query.push_values(chunk, |mut b, row| {
-                let s = &row.record;
-                b.push_bind(s.id.as_str())
-                    .push_bind(s.customer_id.as_str())
-                    .push_bind(&s.product)
-                    .push_bind(&s.sku)
-                    .push_bind(s.kind.as_str())
-                    .push_bind(s.quantity)
-                    .push_bind(s.state.as_str())
-                    .push_bind(encode_enums(&s.state_reasons))
-                    .push_bind(s.admin_access.as_str())
-                    .push_bind(s.monthly_price.map(|m| m.micros()))
-                    .push_bind(s.monthly_price.map(|m| m.currency().to_string()))
-                    .push_bind(s.created_at.millis())
-                    .push_bind(row.fingerprint)
-                    .push_bind(meta.at.millis());
-            });
-            query.push(
-                " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, product = excluded.product, \
-                 sku = excluded.sku, kind = excluded.kind, quantity = excluded.quantity, \
-                 monthly_price_micros = excluded.monthly_price_micros, currency = excluded.currency, \
-                 fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            );
-            query
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(db("upsert subscription"))?;
-        }
-        append_audit_in(
-            &mut tx,
-            &change_events(&classified, "subscription", |s| s.id.to_string(), meta),
-        )
-        .await?;
-        tx.commit().await.map_err(db("commit subscriptions"))?;
-        Ok(UpsertReport {
-            counts: classified.counts,
-            created: classified
-                .new
-                .iter()
-                .map(|r| r.record.id.to_string())
-                .collect(),
-        })
+        self.upsert_with(subscriptions, mode, meta, &upsert::SUBSCRIPTIONS)
+            .await
     }
 
     async fn existing_subscriptions(
@@ -570,49 +466,8 @@ impl Store for SqliteStore {
         invoices: &[Fingerprinted<Invoice>],
         meta: &WriteMeta,
     ) -> StoreResult<UpsertReport> {
-        let mut tx = self.begin().await?;
-        let ids: Vec<&str> = invoices.iter().map(|i| i.record.id.as_str()).collect();
-        let existing = fingerprints(&mut tx, "invoices", &ids).await?;
-        let classified = classify(invoices, |i| i.id.as_str(), &existing, UpsertMode::Replace);
-        for row in classified.new.iter().chain(classified.changed.iter()) {
-            let i = &row.record;
-            sqlx::query(
-                "INSERT INTO invoices (id, customer_id, number, source, issued_on, due_on, currency, total_micros, \
-                 tax_micros, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, number = excluded.number, \
-                 source = excluded.source, issued_on = excluded.issued_on, due_on = excluded.due_on, \
-                 currency = excluded.currency, total_micros = excluded.total_micros, \
-                 tax_micros = excluded.tax_micros, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            )
-            .bind(i.id.as_str())
-            .bind(i.customer_id.as_str())
-            .bind(&i.number)
-            .bind(i.source.as_str())
-            .bind(date_to_days(i.issued_on))
-            .bind(date_to_days(i.due_on))
-            .bind(i.total.currency().to_string())
-            .bind(i.total.micros())
-            .bind(i.tax.micros())
-            .bind(row.fingerprint)
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
+        self.upsert_with(invoices, UpsertMode::Replace, meta, &upsert::INVOICES)
             .await
-            .map_err(db("upsert invoice"))?;
-        }
-        append_audit_in(
-            &mut tx,
-            &change_events(&classified, "invoice", |i| i.id.to_string(), meta),
-        )
-        .await?;
-        tx.commit().await.map_err(db("commit invoices"))?;
-        Ok(UpsertReport {
-            counts: classified.counts,
-            created: classified
-                .new
-                .iter()
-                .map(|r| r.record.id.to_string())
-                .collect(),
-        })
     }
 
     async fn upsert_payments(
@@ -620,47 +475,8 @@ impl Store for SqliteStore {
         payments: &[Fingerprinted<Payment>],
         meta: &WriteMeta,
     ) -> StoreResult<UpsertReport> {
-        let mut tx = self.begin().await?;
-        let ids: Vec<&str> = payments.iter().map(|p| p.record.id.as_str()).collect();
-        let existing = fingerprints(&mut tx, "payments", &ids).await?;
-        let classified = classify(payments, |p| p.id.as_str(), &existing, UpsertMode::Replace);
-        for row in classified.new.iter().chain(classified.changed.iter()) {
-            let p = &row.record;
-            sqlx::query(
-                "INSERT INTO payments (id, customer_id, invoice_id, currency, amount_micros, received_at, method, \
-                 fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, invoice_id = excluded.invoice_id, \
-                 currency = excluded.currency, amount_micros = excluded.amount_micros, \
-                 received_at = excluded.received_at, method = excluded.method, \
-                 fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
-            )
-            .bind(p.id.as_str())
-            .bind(p.customer_id.as_str())
-            .bind(p.invoice_id.as_ref().map(|i| i.as_str()))
-            .bind(p.amount.currency().to_string())
-            .bind(p.amount.micros())
-            .bind(p.received_at.millis())
-            .bind(p.method.as_str())
-            .bind(row.fingerprint)
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
+        self.upsert_with(payments, UpsertMode::Replace, meta, &upsert::PAYMENTS)
             .await
-            .map_err(db("upsert payment"))?;
-        }
-        append_audit_in(
-            &mut tx,
-            &change_events(&classified, "payment", |p| p.id.to_string(), meta),
-        )
-        .await?;
-        tx.commit().await.map_err(db("commit payments"))?;
-        Ok(UpsertReport {
-            counts: classified.counts,
-            created: classified
-                .new
-                .iter()
-                .map(|r| r.record.id.to_string())
-                .collect(),
-        })
     }
 
     async fn existing_invoices(&self, ids: &[String]) -> StoreResult<HashSet<String>> {
