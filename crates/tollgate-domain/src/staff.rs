@@ -64,7 +64,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::GlobalAdmin => true,
-        Role::UserManagementAdmin => matches!(permission, UsersManage | TokensManageOthers | AuditRead),
+        Role::UserManagementAdmin => {
+            matches!(permission, UsersManage | TokensManageOthers | AuditRead)
+        }
         Role::AdminAgent => matches!(
             permission,
             CustomersRead
@@ -100,7 +102,11 @@ mod tests {
 
     #[test]
     fn global_admin_may_do_everything() {
-        assert!(Permission::ALL.iter().all(|p| allows(Role::GlobalAdmin, *p)));
+        assert!(
+            Permission::ALL
+                .iter()
+                .all(|p| allows(Role::GlobalAdmin, *p))
+        );
     }
 
     #[test]
@@ -115,7 +121,10 @@ mod tests {
             assert!(!allows(Role::UserManagementAdmin, p), "{p}");
         }
         assert!(allows(Role::UserManagementAdmin, Permission::UsersManage));
-        assert!(allows(Role::UserManagementAdmin, Permission::TokensManageOthers));
+        assert!(allows(
+            Role::UserManagementAdmin,
+            Permission::TokensManageOthers
+        ));
     }
 
     #[test]

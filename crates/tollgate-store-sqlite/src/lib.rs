@@ -5,6 +5,7 @@
 //! lock into a write lock (the source of `SQLITE_BUSY` under load); reads use their own pool.
 
 mod rows;
+mod staff;
 mod upsert;
 mod usage;
 
@@ -25,14 +26,15 @@ use tollgate_domain::audit::{AuditEvent, GENESIS_HASH, NewAuditEvent};
 use tollgate_domain::billing::{Invoice, Payment};
 use tollgate_domain::customer::Customer;
 use tollgate_domain::ids::{CustomerId, SubscriptionId};
+use tollgate_domain::staff::StaffUser;
 use tollgate_domain::subscription::Subscription;
 use tollgate_domain::time::{Timestamp, date_to_days};
 use tollgate_domain::usage::{DailyUsage, UsageLine};
 use tollgate_store::codec::chain_events;
 use tollgate_store::{
-    Backend, BookSummary, CustomerQuery, Fingerprinted, MigrationStatus, NewOutboxEntry,
-    OutboxEntry, OutboxStats, Store, StoreError, StoreResult, UpsertCounts, UpsertMode,
-    UpsertReport, WriteMeta,
+    ApiToken, Backend, BookSummary, CustomerQuery, Fingerprinted, LoginOutcome, MigrationStatus,
+    NewOutboxEntry, OutboxEntry, OutboxStats, StaffChange, StaffRecord, Store, StoreError,
+    StoreResult, UpsertCounts, UpsertMode, UpsertReport, WriteMeta,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -706,5 +708,130 @@ impl Store for SqliteStore {
             delivered,
             dead,
         })
+    }
+
+    async fn create_staff_user(
+        &self,
+        user: &StaffUser,
+        password_hash: &str,
+        meta: &WriteMeta,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        staff::create_user(&mut tx, user, password_hash, meta).await?;
+        tx.commit().await.map_err(db("commit staff user"))
+    }
+
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM staff_users WHERE lower(email) = lower(?)",
+            staff::STAFF_COLUMNS
+        ))
+        .bind(email.trim())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("get staff user"))?;
+        row.map(|r| staff::staff_record(&r)).transpose()
+    }
+
+    async fn staff_user(&self, id: &str) -> StoreResult<Option<StaffRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM staff_users WHERE id = ?",
+            staff::STAFF_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("get staff user"))?;
+        row.map(|r| staff::staff_record(&r)).transpose()
+    }
+
+    async fn list_staff_users(&self) -> StoreResult<Vec<StaffUser>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM staff_users ORDER BY lower(email)",
+            staff::STAFF_COLUMNS
+        ))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db("list staff users"))?;
+        rows.iter()
+            .map(|r| staff::staff_record(r).map(|s| s.user))
+            .collect()
+    }
+
+    async fn update_staff_user(
+        &self,
+        id: &str,
+        change: &StaffChange,
+        meta: &WriteMeta,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let changed = staff::update_user(&mut tx, id, change, meta).await?;
+        tx.commit().await.map_err(db("commit staff user"))?;
+        Ok(changed)
+    }
+
+    async fn record_login(
+        &self,
+        id: &str,
+        outcome: LoginOutcome,
+        meta: &WriteMeta,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        staff::record_login(&mut tx, id, outcome, meta).await?;
+        tx.commit().await.map_err(db("commit login"))
+    }
+
+    async fn create_api_token(
+        &self,
+        token: &ApiToken,
+        secret_hash: &str,
+        meta: &WriteMeta,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        staff::create_token(&mut tx, token, secret_hash, meta).await?;
+        tx.commit().await.map_err(db("commit api token"))
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<&str>) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM api_tokens WHERE (? IS NULL OR user_id = ?) ORDER BY created_at DESC, id",
+            staff::TOKEN_COLUMNS
+        ))
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db("list api tokens"))?;
+        rows.iter().map(staff::api_token).collect()
+    }
+
+    async fn revoke_api_token(&self, id: &str, meta: &WriteMeta) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let revoked = staff::revoke_token(&mut tx, id, meta).await?;
+        tx.commit().await.map_err(db("commit api token"))?;
+        Ok(revoked)
+    }
+
+    async fn api_token_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> StoreResult<Option<(ApiToken, StaffRecord)>> {
+        let Some(token_row) = sqlx::query(&format!(
+            "SELECT {} FROM api_tokens WHERE secret_hash = ?",
+            staff::TOKEN_COLUMNS
+        ))
+        .bind(secret_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("find api token"))?
+        else {
+            return Ok(None);
+        };
+        let token = staff::api_token(&token_row)?;
+        let owner = self
+            .staff_user(&token.user_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("token {} has no user", token.id)))?;
+        Ok(Some((token, owner)))
     }
 }

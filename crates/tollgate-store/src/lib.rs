@@ -23,8 +23,8 @@ use tollgate_domain::usage::{DailyUsage, UsageLine};
 
 pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStatus};
 pub use records::{
-    BookSummary, CustomerQuery, Fingerprinted, MigrationStatus, UpsertCounts, UpsertMode,
-    UpsertReport, WriteMeta, fingerprint,
+    ApiToken, BookSummary, CustomerQuery, Fingerprinted, LoginOutcome, MigrationStatus,
+    StaffChange, StaffRecord, UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
 };
 
 /// What went wrong in the store. Messages name the operation; database detail stays inside.
@@ -181,4 +181,49 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     async fn get_outbox(&self, id: i64) -> StoreResult<Option<OutboxEntry>>;
     async fn outbox_stats(&self, now: Timestamp) -> StoreResult<OutboxStats>;
+
+    // Staff and API tokens.
+
+    /// Creates a staff member; a [`StoreError::Conflict`] when the e-mail is taken.
+    async fn create_staff_user(
+        &self,
+        user: &tollgate_domain::staff::StaffUser,
+        password_hash: &str,
+        meta: &WriteMeta,
+    ) -> StoreResult<()>;
+    /// By e-mail, compared case-insensitively.
+    async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffRecord>>;
+    async fn staff_user(&self, id: &str) -> StoreResult<Option<StaffRecord>>;
+    /// Everyone, ordered by e-mail.
+    async fn list_staff_users(&self) -> StoreResult<Vec<tollgate_domain::staff::StaffUser>>;
+    /// Applies and audits a change; false when there is no such user.
+    async fn update_staff_user(
+        &self,
+        id: &str,
+        change: &StaffChange,
+        meta: &WriteMeta,
+    ) -> StoreResult<bool>;
+    /// Counts a failed login (locking the account when told to) or clears the count.
+    async fn record_login(
+        &self,
+        id: &str,
+        outcome: LoginOutcome,
+        meta: &WriteMeta,
+    ) -> StoreResult<()>;
+    /// Stores a token by the SHA-256 of its secret.
+    async fn create_api_token(
+        &self,
+        token: &ApiToken,
+        secret_hash: &str,
+        meta: &WriteMeta,
+    ) -> StoreResult<()>;
+    /// A user's tokens, or everyone's when `user_id` is `None`; newest first.
+    async fn list_api_tokens(&self, user_id: Option<&str>) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a token; false when there is no such token or it was revoked already.
+    async fn revoke_api_token(&self, id: &str, meta: &WriteMeta) -> StoreResult<bool>;
+    /// The token with this secret hash and its owner.
+    async fn api_token_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> StoreResult<Option<(ApiToken, StaffRecord)>>;
 }

@@ -103,3 +103,49 @@ pub struct BookSummary {
     pub open_balance_micros_by_currency: BTreeMap<String, i64>,
     pub audit_events: i64,
 }
+
+/// A staff member as stored, with what authentication needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub user: tollgate_domain::staff::StaffUser,
+    /// An argon2id PHC string; never logged, never returned by the API.
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<Timestamp>,
+}
+
+/// A change to a staff member, each audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffChange {
+    Role(tollgate_domain::staff::Role),
+    Disabled(bool),
+    PasswordHash(String),
+}
+
+/// The outcome of a login attempt, for the failure counter and lockout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Success,
+    /// A wrong password; `lock_until` when this failure locks the account.
+    Failure {
+        lock_until: Option<Timestamp>,
+    },
+}
+
+/// An API token as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiToken {
+    /// Usable at `now`: not revoked, not expired.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
+    }
+}
