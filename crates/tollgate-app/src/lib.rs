@@ -2,6 +2,7 @@
 //! engines, and commits the new state with its audit events and outbox entries in one
 //! transaction. The outbox worker is the only part that reaches the outside world.
 
+pub mod auth;
 pub mod import;
 pub mod worker;
 

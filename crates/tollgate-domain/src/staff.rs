@@ -85,6 +85,43 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     }
 }
 
+/// How failed logins slow down and then lock an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failures in a row that lock the account.
+    pub max_failures: i32,
+    /// How long a lock lasts.
+    pub lock_millis: i64,
+    /// The delay before answering the first failure; doubles with each further one.
+    pub base_delay_millis: i64,
+    pub max_delay_millis: i64,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            max_failures: 5,
+            lock_millis: 15 * 60_000,
+            base_delay_millis: 250,
+            max_delay_millis: 4_000,
+        }
+    }
+}
+
+impl LockoutPolicy {
+    /// After the `failures`-th failure in a row: how long to wait before answering, and until
+    /// when the account is locked (when this failure locks it).
+    pub fn after_failure(&self, failures: i32, now: Timestamp) -> (i64, Option<Timestamp>) {
+        let doublings = (failures.max(1) - 1).min(20) as u32;
+        let delay = self
+            .base_delay_millis
+            .saturating_mul(1 << doublings)
+            .min(self.max_delay_millis);
+        let lock = (failures >= self.max_failures).then(|| now.plus_millis(self.lock_millis));
+        (delay, lock)
+    }
+}
+
 /// A member of the partner's staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffUser {
@@ -99,6 +136,19 @@ pub struct StaffUser {
 mod tests {
     use super::*;
     use crate::TextEnum;
+
+    #[test]
+    fn failures_slow_down_then_lock() {
+        let policy = LockoutPolicy::default();
+        let now = Timestamp::from_millis(0);
+        assert_eq!(policy.after_failure(1, now), (250, None));
+        assert_eq!(policy.after_failure(3, now), (1_000, None));
+        assert_eq!(
+            policy.after_failure(5, now),
+            (4_000, Some(Timestamp::from_millis(900_000)))
+        );
+        assert_eq!(policy.after_failure(9, now).0, 4_000);
+    }
 
     #[test]
     fn global_admin_may_do_everything() {
