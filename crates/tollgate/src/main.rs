@@ -8,6 +8,7 @@ mod audit_cmd;
 mod config;
 mod demo;
 mod import_cmd;
+mod users_cmd;
 mod worker_cmd;
 
 use std::path::PathBuf;
@@ -74,6 +75,16 @@ enum Command {
         /// Deliver what is due now, then exit.
         #[arg(long)]
         drain: bool,
+    },
+    /// Staff accounts and their roles.
+    Users {
+        #[command(subcommand)]
+        command: users_cmd::UsersCommand,
+    },
+    /// API tokens of staff accounts.
+    Tokens {
+        #[command(subcommand)]
+        command: users_cmd::TokensCommand,
     },
     /// Print a commented example configuration with every default.
     DefaultConfig,
@@ -205,6 +216,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
             audit_cmd::verify(store.as_ref(), cli.json).await
+        }
+        Command::Users { command } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            users_cmd::users(store.as_ref(), command, cli.json).await
+        }
+        Command::Tokens { command } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            users_cmd::tokens(store.as_ref(), command, cli.json).await
         }
         Command::Worker { drain } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
