@@ -1,0 +1,179 @@
+//! Tollgate's HTTP API. Every route is declared once in [`routes::routes`] with who may call
+//! it; a middleware resolves the caller from the bearer token and enforces that entry before
+//! any handler runs, and the OpenAPI document is generated from the same table.
+
+mod error;
+mod handlers;
+mod metrics;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
+use rand::Rng;
+use tollgate_domain::staff::{StaffUser, allows};
+use tollgate_domain::time::Clock;
+use tollgate_store::Store;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+use routes::Access;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl ApiState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ApiState {
+        ApiState {
+            store,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// The authenticated staff member of a request.
+#[derive(Debug, Clone)]
+pub struct Caller(pub StaffUser);
+
+/// The router: the route table's entries bound to their handlers, behind the access check.
+pub fn router(state: ApiState) -> Router {
+    let mut router: Router<ApiState> = Router::new();
+    for route in routes::routes() {
+        let handler = match (route.method, route.path) {
+            ("GET", "/healthz") => get(handlers::healthz),
+            ("GET", "/readyz") => get(handlers::readyz),
+            ("GET", "/metrics") => get(handlers::metrics),
+            ("GET", "/v1/openapi.json") => get(handlers::openapi),
+            ("GET", "/v1/me") => get(handlers::me),
+            ("GET", "/v1/customers") => get(handlers::list_customers),
+            ("GET", "/v1/customers/{id}") => get(handlers::get_customer),
+            ("GET", "/v1/customers/{id}/subscriptions") => get(handlers::customer_subscriptions),
+            ("GET", "/v1/users") => get(handlers::list_users),
+            ("POST", "/v1/users") => post(handlers::create_user),
+            ("PATCH", "/v1/users/{id}") => patch(handlers::update_user),
+            ("GET", "/v1/tokens") => get(handlers::list_tokens),
+            ("POST", "/v1/tokens") => post(handlers::create_token),
+            ("DELETE", "/v1/tokens/{id}") => delete(handlers::revoke_token),
+            // A table entry without a handler is a programming error the tests catch: the
+            // route answers 501 rather than silently not existing.
+            _ => get(handlers::not_implemented),
+        };
+        router = router.route(route.path, handler);
+    }
+    router
+        .layer(middleware::from_fn_with_state(state.clone(), access))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Resolves the caller and enforces the route table's access rule.
+async fn access(State(state): State<ApiState>, mut request: Request, next: Next) -> Response {
+    let Some(path) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+    else {
+        return next.run(request).await; // no route: axum answers 404/405
+    };
+    let method = request.method().clone();
+    let Some(spec) = routes::routes().into_iter().find(|r| {
+        r.path == path && Method::from_bytes(r.method.as_bytes()).ok() == Some(method.clone())
+    }) else {
+        return next.run(request).await; // a known path with another method: axum answers 405
+    };
+    if spec.access == Access::Public {
+        return next.run(request).await;
+    }
+    let bearer = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::to_string);
+    let Some(secret) = bearer else {
+        return ApiError::unauthenticated().into_response();
+    };
+    let user = match tollgate_app::auth::authenticate_token(
+        state.store.as_ref(),
+        &secret,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(Some(user)) => user,
+        Ok(None) => return ApiError::unauthenticated().into_response(),
+        Err(error) => return ApiError::internal(error).into_response(),
+    };
+    if let Access::Permission(permission) = spec.access
+        && !allows(user.role, permission)
+    {
+        return ApiError::forbidden(&permission.to_string()).into_response();
+    }
+    request.extensions_mut().insert(Caller(user));
+    next.run(request).await
+}
+
+/// Gives every request an id (kept from `x-request-id` when sent), logs it on failures, and
+/// counts requests and their latency per route.
+async fn observe(State(state): State<ApiState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| hex::encode(rand::rng().random::<[u8; 8]>()));
+    let span = tracing::info_span!("request", id = %request_id, %method, %route);
+    let mut response = {
+        let _entered = span.enter();
+        next.run(request).await
+    };
+    let status = response.status();
+    if status.is_server_error() {
+        tracing::error!(parent: &span, status = status.as_u16(), "server error");
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    state
+        .metrics
+        .record(&method, &route, status.as_u16(), started.elapsed());
+    response
+}
+
+/// Serves until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,410 @@
+//! The route table: every route with who may call it, what it takes and what it returns. The
+//! router, the permission check and the OpenAPI document are all built from this one table,
+//! so a route cannot exist without an entry saying who may call it.
+
+use serde_json::{Value, json};
+use tollgate_domain::staff::Permission;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a token (health, readiness, metrics, the OpenAPI document).
+    Public,
+    /// Any authenticated staff member (their own account and tokens).
+    Authenticated,
+    /// Staff whose role has the permission.
+    Permission(Permission),
+}
+
+/// One route.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The axum path template, `{id}` for parameters.
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    pub request: Option<fn() -> Value>,
+    /// The success status and its body schema.
+    pub status: u16,
+    pub response: fn() -> Value,
+    /// An example request body (for routes that take one) or path parameters.
+    pub example: fn() -> Value,
+}
+
+fn none() -> Value {
+    json!(null)
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+pub fn error_schema() -> Value {
+    object(
+        json!({ "error": object(json!({
+            "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" }
+        }), &["code", "message"]) }),
+        &["error"],
+    )
+}
+
+fn status_schema() -> Value {
+    object(json!({ "status": { "type": "string" } }), &["status"])
+}
+
+fn text_schema() -> Value {
+    json!({ "type": "string" })
+}
+
+fn any_object() -> Value {
+    json!({ "type": "object" })
+}
+
+pub fn customer_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "tenant_id": { "type": ["string", "null"] },
+            "company_name": { "type": "string" }, "registration_number": { "type": ["string", "null"] },
+            "vat_id": { "type": ["string", "null"] }, "country": { "type": "string" },
+            "domain": { "type": ["string", "null"] }, "language": { "enum": ["en", "cs"] },
+            "cloud": { "enum": ["commercial", "us-government"] },
+            "risk_tier": { "enum": ["low", "medium", "high", "critical"] },
+            "status": { "enum": ["imported", "pending", "active", "blocked", "suspended", "closed"] },
+            "credit_limit": { "type": ["string", "null"] }, "currency": { "type": ["string", "null"] },
+            "created_at": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } }
+        }),
+        &[
+            "id",
+            "company_name",
+            "country",
+            "language",
+            "cloud",
+            "risk_tier",
+            "status",
+            "created_at",
+            "tags",
+        ],
+    )
+}
+
+fn customer_page() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": customer_schema() }, "next_cursor": { "type": ["string", "null"] } }),
+        &["items", "next_cursor"],
+    )
+}
+
+pub fn subscription_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "customer_id": { "type": "string" }, "product": { "type": "string" },
+            "sku": { "type": ["string", "null"] }, "kind": { "enum": ["license", "usage"] },
+            "quantity": { "type": "integer" },
+            "state": { "enum": ["active", "suspended", "disabled", "cancelled"] },
+            "state_reasons": { "type": "array", "items": { "type": "string" } },
+            "admin_access": { "enum": ["none", "limited", "full"] },
+            "monthly_price": { "type": ["string", "null"] }, "currency": { "type": ["string", "null"] }
+        }),
+        &[
+            "id",
+            "customer_id",
+            "product",
+            "kind",
+            "quantity",
+            "state",
+            "state_reasons",
+            "admin_access",
+        ],
+    )
+}
+
+fn subscription_list() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": subscription_schema() } }),
+        &["items"],
+    )
+}
+
+pub fn user_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "email": { "type": "string" },
+            "role": { "enum": ["global_admin", "user_management_admin", "admin_agent", "billing_admin"] },
+            "disabled": { "type": "boolean" }, "created_at": { "type": "string" }
+        }),
+        &["id", "email", "role", "disabled", "created_at"],
+    )
+}
+
+fn user_list() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": user_schema() } }),
+        &["items"],
+    )
+}
+
+fn user_create() -> Value {
+    object(
+        json!({ "email": { "type": "string" }, "role": user_schema()["properties"]["role"].clone(), "password": { "type": "string", "minLength": 12 } }),
+        &["email", "role", "password"],
+    )
+}
+
+fn user_update() -> Value {
+    object(
+        json!({ "role": user_schema()["properties"]["role"].clone(), "disabled": { "type": "boolean" } }),
+        &[],
+    )
+}
+
+pub fn token_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "user_id": { "type": "string" }, "name": { "type": "string" },
+            "created_at": { "type": "string" }, "expires_at": { "type": ["string", "null"] },
+            "revoked_at": { "type": ["string", "null"] }, "live": { "type": "boolean" }
+        }),
+        &["id", "user_id", "name", "created_at", "live"],
+    )
+}
+
+fn token_list() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": token_schema() } }),
+        &["items"],
+    )
+}
+
+fn token_create() -> Value {
+    object(
+        json!({ "name": { "type": "string" }, "days": { "type": "integer", "minimum": 0 } }),
+        &["name"],
+    )
+}
+
+fn token_created() -> Value {
+    let mut schema = token_schema();
+    schema["properties"]["secret"] = json!({ "type": "string", "description": "shown once" });
+    schema["required"] = json!(["id", "user_id", "name", "created_at", "live", "secret"]);
+    schema
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<RouteSpec> {
+    use Access::*;
+    use tollgate_domain::staff::Permission as P;
+    vec![
+        RouteSpec {
+            method: "GET",
+            path: "/healthz",
+            access: Public,
+            summary: "Liveness",
+            request: None,
+            status: 200,
+            response: status_schema,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/readyz",
+            access: Public,
+            summary: "Readiness: database reachable, migrations current",
+            request: None,
+            status: 200,
+            response: status_schema,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/metrics",
+            access: Public,
+            summary: "Prometheus metrics",
+            request: None,
+            status: 200,
+            response: text_schema,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/openapi.json",
+            access: Public,
+            summary: "This document",
+            request: None,
+            status: 200,
+            response: any_object,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/me",
+            access: Authenticated,
+            summary: "The calling staff member",
+            request: None,
+            status: 200,
+            response: user_schema,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/customers",
+            access: Permission(P::CustomersRead),
+            summary: "Customers, by id, with filters and a cursor",
+            request: None,
+            status: 200,
+            response: customer_page,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/customers/{id}",
+            access: Permission(P::CustomersRead),
+            summary: "One customer",
+            request: None,
+            status: 200,
+            response: customer_schema,
+            example: || json!({ "id": "example-customer" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/customers/{id}/subscriptions",
+            access: Permission(P::CustomersRead),
+            summary: "A customer's subscriptions",
+            request: None,
+            status: 200,
+            response: subscription_list,
+            example: || json!({ "id": "example-customer" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/users",
+            access: Permission(P::UsersManage),
+            summary: "Staff members",
+            request: None,
+            status: 200,
+            response: user_list,
+            example: none,
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/users",
+            access: Permission(P::UsersManage),
+            summary: "Add a staff member",
+            request: Some(user_create),
+            status: 201,
+            response: user_schema,
+            example: || json!({ "email": "new.agent@partner.example", "role": "admin_agent", "password": "a long enough passphrase" }),
+        },
+        RouteSpec {
+            method: "PATCH",
+            path: "/v1/users/{id}",
+            access: Permission(P::UsersManage),
+            summary: "Change a staff member's role or disable them",
+            request: Some(user_update),
+            status: 200,
+            response: user_schema,
+            example: || json!({ "id": "example-user", "role": "billing_admin" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/tokens",
+            access: Authenticated,
+            summary: "Your API tokens (all tokens with tokens.manage_others)",
+            request: None,
+            status: 200,
+            response: token_list,
+            example: none,
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/tokens",
+            access: Authenticated,
+            summary: "Create an API token for yourself; the secret is shown once",
+            request: Some(token_create),
+            status: 201,
+            response: token_created,
+            example: || json!({ "name": "billing sync", "days": 30 }),
+        },
+        RouteSpec {
+            method: "DELETE",
+            path: "/v1/tokens/{id}",
+            access: Authenticated,
+            summary: "Revoke a token (your own, or anyone's with tokens.manage_others)",
+            request: None,
+            status: 200,
+            response: token_schema,
+            example: || json!({ "id": "example-token" }),
+        },
+    ]
+}
+
+impl RouteSpec {
+    /// The names of the path's parameters.
+    pub fn parameters(&self) -> Vec<&'static str> {
+        self.path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+            .collect()
+    }
+
+    /// The example request body: the example without the path parameters.
+    pub fn body_example(&self) -> Option<Value> {
+        self.request?;
+        let mut example = (self.example)();
+        if let Some(object) = example.as_object_mut() {
+            for name in self.parameters() {
+                object.remove(name);
+            }
+        }
+        Some(example)
+    }
+}
+
+/// The OpenAPI 3.1 document, built from the route table.
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in routes() {
+        let mut operation = json!({
+            "summary": route.summary,
+            "x-tollgate-access": match route.access {
+                Access::Public => "public".to_string(),
+                Access::Authenticated => "authenticated".to_string(),
+                Access::Permission(p) => p.to_string(),
+            },
+            "responses": {
+                route.status.to_string(): {
+                    "description": "success",
+                    "content": { if route.path == "/metrics" { "text/plain" } else { "application/json" }: { "schema": (route.response)() } }
+                },
+                "default": { "description": "an error", "content": { "application/json": { "schema": error_schema() } } }
+            }
+        });
+        if route.access != Access::Public {
+            operation["security"] = json!([{ "bearer": [] }]);
+        }
+        let parameters: Vec<Value> = route
+            .parameters()
+            .into_iter()
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" }, "example": (route.example)()[name] }))
+            .collect();
+        if !parameters.is_empty() {
+            operation["parameters"] = json!(parameters);
+        }
+        if let (Some(request), Some(example)) = (route.request, route.body_example()) {
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": { "application/json": { "schema": request(), "example": example } }
+            });
+        }
+        let entry = paths
+            .entry(route.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[route.method.to_ascii_lowercase()] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Tollgate API", "version": env!("CARGO_PKG_VERSION") },
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
+        "paths": paths,
+    })
+}

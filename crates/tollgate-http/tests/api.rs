@@ -1,0 +1,338 @@
+//! The API over HTTP: every documented route, for anonymous callers and for each of the four
+//! roles, gets exactly the outcome the permission table prescribes, and every route answers
+//! its documented example with a body that matches its documented schema.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tollgate_domain::staff::{Role, allows};
+use tollgate_domain::time::Timestamp;
+use tollgate_domain::{SystemClock, TextEnum};
+use tollgate_http::routes::{Access, routes};
+use tollgate_http::{ApiState, serve};
+use tollgate_store::{Fingerprinted, Store, UpsertMode, WriteMeta};
+use tollgate_store_sqlite::SqliteStore;
+
+struct App {
+    base: String,
+    /// Role → bearer secret.
+    tokens: BTreeMap<&'static str, String>,
+    client: reqwest::Client,
+}
+
+fn meta() -> WriteMeta {
+    WriteMeta {
+        actor: "system:test".into(),
+        at: Timestamp::from_millis(1_700_000_000_000),
+        source: "test".into(),
+    }
+}
+
+/// A server on a fresh database with one user and token per role and one example customer.
+async fn spawn_app() -> App {
+    let store = SqliteStore::open("sqlite::memory:").await.expect("open");
+    store.migrate().await.expect("migrate");
+    let mut tokens = BTreeMap::new();
+    for role in Role::ALL {
+        let email = format!("{}@partner.example", role.as_str());
+        let user = tollgate_app::auth::add_user(
+            &store,
+            &email,
+            *role,
+            "a long enough passphrase",
+            &meta(),
+        )
+        .await
+        .expect("user");
+        let (_, secret) = tollgate_app::auth::create_token(&store, &user.id, "test", None, &meta())
+            .await
+            .expect("token");
+        tokens.insert(role.as_str(), secret);
+    }
+    let mut customer = tollgate_store::contract::customer("example-customer", "CZ");
+    customer.id = tollgate_domain::ids::CustomerId::parse("example-customer").expect("id");
+    store
+        .upsert_customers(
+            &[Fingerprinted {
+                record: customer,
+                fingerprint: 1,
+            }],
+            UpsertMode::Replace,
+            &meta(),
+        )
+        .await
+        .expect("customer");
+    let example_user = tollgate_domain::staff::StaffUser {
+        id: "example-user".into(),
+        email: "example.user@partner.example".into(),
+        role: Role::AdminAgent,
+        disabled: false,
+        created_at: meta().at,
+    };
+    store
+        .create_staff_user(&example_user, "$argon2id$unused", &meta())
+        .await
+        .expect("example user");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = ApiState::new(Arc::new(store), Arc::new(SystemClock));
+    tokio::spawn(serve(listener, state, std::future::pending()));
+    App {
+        base,
+        tokens,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl App {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        role: Option<&str>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(role) = role {
+            request = request.bearer_auth(&self.tokens[role]);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("response");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+/// The documented example's path with its parameters filled in.
+fn example_path(path: &str, example: &Value) -> String {
+    path.split('/')
+        .map(
+            |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) => example[name]
+                    .as_str()
+                    .unwrap_or("missing-example")
+                    .to_string(),
+                None => part.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_each_role_as_the_permission_table_says() {
+    let app = spawn_app().await;
+    let (_, doc) = app.call("GET", "/v1/openapi.json", None, None).await;
+    let mut checked = 0;
+    for route in routes() {
+        let operation = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{} {} is missing from the OpenAPI document",
+            route.method,
+            route.path
+        );
+        let example = (route.example)();
+        let path = example_path(route.path, &example);
+        let body = route.body_example();
+        // Anonymous.
+        let (status, _) = app.call(route.method, &path, body.as_ref(), None).await;
+        match route.access {
+            Access::Public => assert!(status < 400, "{} {path} anonymous: {status}", route.method),
+            _ => assert_eq!(status, 401, "{} {path} anonymous", route.method),
+        }
+        for role in Role::ALL {
+            // Mutating examples run against a fresh server each, so one role's change does not
+            // decide another's outcome.
+            let fresh;
+            let target = if route.method == "GET" {
+                &app
+            } else {
+                fresh = spawn_app().await;
+                &fresh
+            };
+            let (status, body_out) = target
+                .call(route.method, &path, body.as_ref(), Some(role.as_str()))
+                .await;
+            let allowed = match route.access {
+                Access::Public | Access::Authenticated => true,
+                Access::Permission(p) => allows(*role, p),
+            };
+            if allowed {
+                assert!(
+                    ![401, 403, 501].contains(&status),
+                    "{} {path} as {role}: {status} {body_out}",
+                    route.method
+                );
+            } else {
+                assert_eq!(status, 403, "{} {path} as {role}: {body_out}", route.method);
+                assert_eq!(body_out["error"]["code"], "forbidden");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= routes().len() * 4);
+}
+
+/// Checks `value` against the subset of JSON Schema the document uses (type, enum, properties,
+/// required, items); returns the first mismatch with its path.
+fn check_schema(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        return Err(format!("{path}: {value} is not one of {options:?}"));
+    }
+    if let Some(kind) = schema.get("type") {
+        let kinds: Vec<&str> = match kind {
+            Value::String(k) => vec![k.as_str()],
+            Value::Array(ks) => ks.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let actual = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        let fits = kinds.contains(&actual) || (actual == "integer" && kinds.contains(&"number"));
+        if !fits {
+            return Err(format!(
+                "{path}: expected {kinds:?}, found {actual} ({value})"
+            ));
+        }
+    }
+    if let Some(required) = schema["required"].as_array() {
+        for name in required.iter().filter_map(Value::as_str) {
+            if value.get(name).is_none() {
+                return Err(format!("{path}: missing required {name}"));
+            }
+        }
+    }
+    if let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object())
+    {
+        for (name, sub) in properties {
+            if let Some(field) = object.get(name) {
+                check_schema(sub, field, &format!("{path}.{name}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (idx, item) in array.iter().enumerate() {
+            check_schema(items, item, &format!("{path}[{idx}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_its_example_with_its_documented_schema() {
+    let app = spawn_app().await;
+    let (_, doc) = app.call("GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path_template, methods) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in methods.as_object().expect("methods") {
+            let method = method.to_ascii_uppercase();
+            let (status_text, response) = operation["responses"]
+                .as_object()
+                .expect("responses")
+                .iter()
+                .find(|(k, _)| *k != "default")
+                .expect("a success response");
+            let expected: u16 = status_text.parse().expect("status");
+            let mut example = serde_json::json!({});
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                example[parameter["name"].as_str().expect("name")] = parameter["example"].clone();
+            }
+            let body = operation["requestBody"]["content"]["application/json"]["example"].clone();
+            let path = example_path(path_template, &example);
+            let fresh;
+            let target = if method == "GET" {
+                &app
+            } else {
+                fresh = spawn_app().await;
+                &fresh
+            };
+            let (status, out) = target
+                .call(
+                    &method,
+                    &path,
+                    (!body.is_null()).then_some(&body),
+                    Some("global_admin"),
+                )
+                .await;
+            if path.contains("example-token") {
+                // The documented example names a token that exists only on the example's server.
+                assert_eq!(status, 404, "{method} {path}");
+                check_schema(&tollgate_http::routes::error_schema(), &out, "$")
+                    .expect("error shape");
+                continue;
+            }
+            assert_eq!(status, expected, "{method} {path}: {out}");
+            let content = response["content"].as_object().expect("content");
+            let (media, schema) = content.iter().next().expect("a media type");
+            if media == "application/json" {
+                check_schema(&schema["schema"], &out, "$")
+                    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            } else {
+                assert!(out.is_string(), "{method} {path} answers text");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_have_one_shape_naming_the_field() {
+    let app = spawn_app().await;
+    let (status, out) = app
+        .call("GET", "/v1/customers?limit=0", None, Some("admin_agent"))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(out["error"]["field"], "limit");
+    let (status, out) = app
+        .call(
+            "GET",
+            "/v1/customers?status=sleeping",
+            None,
+            Some("admin_agent"),
+        )
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("status"))
+    );
+    let (status, out) = app
+        .call("GET", "/v1/customers/nobody", None, Some("billing_admin"))
+        .await;
+    assert_eq!(
+        (status, out["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let body = serde_json::json!({ "email": "x@partner.example", "role": "overlord", "password": "a long enough passphrase" });
+    let (status, out) = app
+        .call(
+            "POST",
+            "/v1/users",
+            Some(&body),
+            Some("user_management_admin"),
+        )
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("role"))
+    );
+    let (status, _) = app.call("GET", "/v1/me", None, None).await;
+    assert_eq!(status, 401);
+}
