@@ -8,6 +8,7 @@ mod audit_cmd;
 mod config;
 mod demo;
 mod import_cmd;
+mod serve_cmd;
 mod users_cmd;
 mod worker_cmd;
 
@@ -75,6 +76,14 @@ enum Command {
         /// Deliver what is due now, then exit.
         #[arg(long)]
         drain: bool,
+    },
+    /// Serve the JSON API (and run the outbox worker unless told not to).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Do not run the outbox worker in this process.
+        #[arg(long)]
+        no_worker: bool,
     },
     /// Staff accounts and their roles.
     Users {
@@ -216,6 +225,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
             audit_cmd::verify(store.as_ref(), cli.json).await
+        }
+        Command::Serve { listen, no_worker } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            serve_cmd::run(store, &config, listen, *no_worker).await
         }
         Command::Users { command } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
