@@ -40,7 +40,8 @@ macro_rules! store_contract_tests {
             concurrent_claims_never_share_an_entry,
             staff_users_are_created_changed_and_audited,
             logins_count_failures_and_lock,
-            api_tokens_are_found_by_hash_listed_and_revoked
+            api_tokens_are_found_by_hash_listed_and_revoked,
+            sessions_and_idempotent_responses_round_trip
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -1010,5 +1011,84 @@ pub async fn api_tokens_are_found_by_hash_listed_and_revoked(store: &dyn Store) 
             "token.created",
             "token.revoked"
         ]
+    );
+}
+
+pub async fn sessions_and_idempotent_responses_round_trip(store: &dyn Store) {
+    use tollgate_domain::staff::Role;
+    store
+        .create_staff_user(
+            &staff("u1", "ana@partner.example", Role::AdminAgent),
+            "h",
+            &meta(),
+        )
+        .await
+        .expect("create");
+    let session = crate::Session {
+        user_id: "u1".into(),
+        csrf_token: "csrf-1".into(),
+        created_at: Timestamp::from_millis(1),
+        expires_at: Timestamp::from_millis(2),
+    };
+    store
+        .create_session("sess-hash", &session)
+        .await
+        .expect("session");
+    assert_eq!(
+        store.session_by_hash("sess-hash").await.expect("get"),
+        Some(session)
+    );
+    assert!(store.delete_session("sess-hash").await.expect("delete"));
+    assert!(
+        !store
+            .delete_session("sess-hash")
+            .await
+            .expect("delete again")
+    );
+    assert!(
+        store
+            .session_by_hash("sess-hash")
+            .await
+            .expect("get")
+            .is_none()
+    );
+
+    let first = crate::IdempotentResponse {
+        request_hash: "rh".into(),
+        status: 201,
+        body: "{\"id\":1}".into(),
+        created_at: Timestamp::from_millis(5),
+    };
+    assert!(
+        store
+            .idempotent_response("u1", "k")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    store
+        .save_idempotent_response("u1", "k", &first)
+        .await
+        .expect("save");
+    let second = crate::IdempotentResponse {
+        body: "{\"id\":2}".into(),
+        ..first.clone()
+    };
+    store
+        .save_idempotent_response("u1", "k", &second)
+        .await
+        .expect("save again");
+    assert_eq!(
+        store.idempotent_response("u1", "k").await.expect("get"),
+        Some(first),
+        "the first response stays"
+    );
+    assert!(
+        store
+            .idempotent_response("u2", "k")
+            .await
+            .expect("get")
+            .is_none(),
+        "keys are per caller"
     );
 }

@@ -23,8 +23,9 @@ use tollgate_domain::usage::{DailyUsage, UsageLine};
 
 pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStatus};
 pub use records::{
-    ApiToken, BookSummary, CustomerQuery, Fingerprinted, LoginOutcome, MigrationStatus,
-    StaffChange, StaffRecord, UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
+    ApiToken, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse, LoginOutcome,
+    MigrationStatus, Session, StaffChange, StaffRecord, UpsertCounts, UpsertMode, UpsertReport,
+    WriteMeta, fingerprint,
 };
 
 /// What went wrong in the store. Messages name the operation; database detail stays inside.
@@ -226,4 +227,25 @@ pub trait Store: Send + Sync + 'static {
         &self,
         secret_hash: &str,
     ) -> StoreResult<Option<(ApiToken, StaffRecord)>>;
+
+    // Sessions and idempotency.
+
+    /// Stores a session under the SHA-256 of its cookie value.
+    async fn create_session(&self, id_hash: &str, session: &Session) -> StoreResult<()>;
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    /// Ends a session (logout); false when there was none.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<bool>;
+    /// The stored first response for a caller's idempotency key.
+    async fn idempotent_response(
+        &self,
+        caller: &str,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>>;
+    /// Keeps the first response for a key; a second writer of the same key changes nothing.
+    async fn save_idempotent_response(
+        &self,
+        caller: &str,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> StoreResult<()>;
 }

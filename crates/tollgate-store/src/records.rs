@@ -149,3 +149,23 @@ impl ApiToken {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
     }
 }
+
+/// A console session, found by the SHA-256 of its cookie value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: String,
+    /// The anti-CSRF token forms must echo.
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// The first response to a mutating request with an `Idempotency-Key`, replayed for repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentResponse {
+    /// Hash of method, path and body: a repeat with another body is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub created_at: Timestamp,
+}
