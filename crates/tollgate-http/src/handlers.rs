@@ -319,6 +319,17 @@ pub async fn create_token(
         ));
     }
     let meta = meta(&state, &caller);
+    if !state.limiter.allow(
+        &format!("token:{}", caller.id),
+        meta.at,
+        state.settings.token_creations_per_minute,
+    ) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many tokens created; wait a minute",
+        ));
+    }
     let expires = (days > 0).then(|| meta.at.plus_millis(days * 86_400_000));
     let (token, secret) = tollgate_app::auth::create_token(
         state.store.as_ref(),

@@ -4,8 +4,10 @@
 
 mod error;
 mod handlers;
+mod idempotency;
 mod metrics;
 pub mod routes;
+pub mod session;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use rand::Rng;
-use tollgate_domain::staff::{StaffUser, allows};
+use tollgate_domain::staff::{LockoutPolicy, StaffUser, allows};
 use tollgate_domain::time::Clock;
 use tollgate_store::Store;
 
@@ -25,20 +27,53 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 use routes::Access;
 
+/// Settings of the API.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub lockout: LockoutPolicy,
+    /// Mark the session cookie `Secure` (off only for plain-HTTP localhost).
+    pub secure_cookies: bool,
+    pub login_attempts_per_minute: usize,
+    pub token_creations_per_minute: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            lockout: LockoutPolicy::default(),
+            secure_cookies: true,
+            login_attempts_per_minute: 20,
+            token_creations_per_minute: 10,
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct ApiState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    pub limiter: Arc<session::RateLimiter>,
+    pub settings: Arc<ApiSettings>,
 }
 
 impl ApiState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> ApiState {
+        ApiState::with_settings(store, clock, ApiSettings::default())
+    }
+
+    pub fn with_settings(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: ApiSettings,
+    ) -> ApiState {
         ApiState {
             store,
             clock,
             metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(session::RateLimiter::default()),
+            settings: Arc::new(settings),
         }
     }
 }
@@ -66,6 +101,9 @@ pub fn router(state: ApiState) -> Router {
             ("GET", "/v1/tokens") => get(handlers::list_tokens),
             ("POST", "/v1/tokens") => post(handlers::create_token),
             ("DELETE", "/v1/tokens/{id}") => delete(handlers::revoke_token),
+            ("POST", "/v1/auth/login") => post(session::login),
+            ("POST", "/v1/auth/logout") => post(session::logout),
+            ("POST", "/v1/auth/password") => post(session::change_password),
             // A table entry without a handler is a programming error the tests catch: the
             // route answers 501 rather than silently not existing.
             _ => get(handlers::not_implemented),
@@ -73,6 +111,10 @@ pub fn router(state: ApiState) -> Router {
         router = router.route(route.path, handler);
     }
     router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::replay,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), access))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -105,19 +147,37 @@ async fn access(State(state): State<ApiState>, mut request: Request, next: Next)
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::to_string);
-    let Some(secret) = bearer else {
+    let now = state.clock.now();
+    let user = if let Some(secret) = bearer {
+        match tollgate_app::auth::authenticate_token(state.store.as_ref(), &secret, now).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return ApiError::unauthenticated().into_response(),
+            Err(error) => return ApiError::internal(error).into_response(),
+        }
+    } else if let Some(cookie) = session::session_cookie(request.headers()) {
+        match session_user(&state, &cookie, now).await {
+            Ok(Some((user, csrf))) => {
+                // A change made with a cookie must prove it comes from our own page.
+                let safe = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+                let echoed = request
+                    .headers()
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok());
+                if !safe && echoed != Some(csrf.as_str()) {
+                    return ApiError::new(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "csrf",
+                        "missing or wrong x-csrf-token",
+                    )
+                    .into_response();
+                }
+                user
+            }
+            Ok(None) => return ApiError::unauthenticated().into_response(),
+            Err(error) => return error.into_response(),
+        }
+    } else {
         return ApiError::unauthenticated().into_response();
-    };
-    let user = match tollgate_app::auth::authenticate_token(
-        state.store.as_ref(),
-        &secret,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(Some(user)) => user,
-        Ok(None) => return ApiError::unauthenticated().into_response(),
-        Err(error) => return ApiError::internal(error).into_response(),
     };
     if let Access::Permission(permission) = spec.access
         && !allows(user.role, permission)
@@ -126,6 +186,28 @@ async fn access(State(state): State<ApiState>, mut request: Request, next: Next)
     }
     request.extensions_mut().insert(Caller(user));
     next.run(request).await
+}
+
+/// The enabled user of a live session, with its CSRF token.
+async fn session_user(
+    state: &ApiState,
+    cookie: &str,
+    now: tollgate_domain::time::Timestamp,
+) -> Result<Option<(StaffUser, String)>, ApiError> {
+    let Some(session) = state
+        .store
+        .session_by_hash(&session::session_hash(cookie))
+        .await?
+    else {
+        return Ok(None);
+    };
+    if now >= session.expires_at {
+        return Ok(None);
+    }
+    let Some(record) = state.store.staff_user(&session.user_id).await? else {
+        return Ok(None);
+    };
+    Ok((!record.user.disabled).then_some((record.user, session.csrf_token)))
 }
 
 /// Gives every request an id (kept from `x-request-id` when sent), logs it on failures, and
@@ -157,6 +239,8 @@ async fn observe(State(state): State<ApiState>, request: Request, next: Next) ->
     let status = response.status();
     if status.is_server_error() {
         tracing::error!(parent: &span, status = status.as_u16(), "server error");
+    } else {
+        tracing::debug!(parent: &span, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
@@ -173,7 +257,10 @@ pub async fn serve(
     state: ApiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

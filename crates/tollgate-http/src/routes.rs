@@ -190,11 +190,62 @@ fn token_created() -> Value {
     schema
 }
 
+fn credentials() -> Value {
+    object(
+        json!({ "email": { "type": "string" }, "password": { "type": "string" } }),
+        &["email", "password"],
+    )
+}
+
+fn login_response() -> Value {
+    object(
+        json!({ "user": any_object(), "csrf_token": { "type": "string" }, "expires_at": { "type": "string" } }),
+        &["user", "csrf_token", "expires_at"],
+    )
+}
+
+fn password_change() -> Value {
+    object(
+        json!({ "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 12 } }),
+        &["current_password", "new_password"],
+    )
+}
+
 /// Every route of the API.
 pub fn routes() -> Vec<RouteSpec> {
     use Access::*;
     use tollgate_domain::staff::Permission as P;
     vec![
+        RouteSpec {
+            method: "POST",
+            path: "/v1/auth/login",
+            access: Public,
+            summary: "Log in: sets the session cookie, returns the CSRF token",
+            request: Some(credentials),
+            status: 200,
+            response: login_response,
+            example: || json!({ "email": "global_admin@partner.example", "password": "a long enough passphrase" }),
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/auth/logout",
+            access: Authenticated,
+            summary: "Log out: ends the session",
+            request: None,
+            status: 200,
+            response: status_schema,
+            example: none,
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/auth/password",
+            access: Authenticated,
+            summary: "Change your password",
+            request: Some(password_change),
+            status: 200,
+            response: status_schema,
+            example: || json!({ "current_password": "a long enough passphrase", "new_password": "another long passphrase" }),
+        },
         RouteSpec {
             method: "GET",
             path: "/healthz",

@@ -336,3 +336,144 @@ async fn errors_have_one_shape_naming_the_field() {
     let (status, _) = app.call("GET", "/v1/me", None, None).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_replays_the_first_response_and_creates_nothing() {
+    let app = spawn_app().await;
+    let body = serde_json::json!({ "name": "storefront", "days": 30 });
+    let send = |key: &'static str, body: Value| {
+        let request = app
+            .client
+            .post(format!("{}/v1/tokens", app.base))
+            .bearer_auth(&app.tokens["admin_agent"])
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { request.send().await.expect("response") }
+    };
+    let first = send("order-1", body.clone()).await;
+    assert_eq!(first.status(), 201);
+    let first_body = first.text().await.expect("body");
+    let again = send("order-1", body.clone()).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.text().await.expect("body"),
+        first_body,
+        "the identical response"
+    );
+    let (_, listed) = app
+        .call("GET", "/v1/tokens", None, Some("admin_agent"))
+        .await;
+    assert_eq!(
+        listed["items"].as_array().expect("items").len(),
+        2,
+        "the test token and one new one, not two"
+    );
+    let other = send("order-1", serde_json::json!({ "name": "something else" })).await;
+    assert_eq!(other.status(), 422);
+    let error: Value = other.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "idempotency_key_reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_needs_its_csrf_token_for_changes_and_ends_at_logout() {
+    let app = spawn_app().await;
+    let credentials = serde_json::json!({ "email": "admin_agent@partner.example", "password": "a long enough passphrase" });
+    let login = app
+        .client
+        .post(format!("{}/v1/auth/login", app.base))
+        .json(&credentials)
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let cookie_header = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(
+            cookie_header.contains(attribute),
+            "{cookie_header} lacks {attribute}"
+        );
+    }
+    let cookie = cookie_header.split(';').next().expect("pair").to_string();
+    let csrf = login.json::<Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let get = |path: &str| {
+        app.client
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+    };
+    let me: Value = get("/v1/me")
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["role"], "admin_agent");
+    let post = |csrf: Option<&str>| {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/tokens", app.base))
+            .header("cookie", &cookie)
+            .json(&serde_json::json!({ "name": "from the console" }));
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.send()
+    };
+    let refused = post(None).await.expect("post");
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<Value>().await.expect("json")["error"]["code"],
+        "csrf"
+    );
+    assert_eq!(post(Some("forged")).await.expect("post").status(), 403);
+    assert_eq!(post(Some(&csrf)).await.expect("post").status(), 201);
+    let logout = app
+        .client
+        .post(format!("{}/v1/auth/logout", app.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 200);
+    assert_eq!(
+        get("/v1/me").send().await.expect("me").status(),
+        401,
+        "the session is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_logins_lock_the_account_over_http() {
+    let app = spawn_app().await;
+    let attempt = |password: &'static str| {
+        let body =
+            serde_json::json!({ "email": "billing_admin@partner.example", "password": password });
+        let request = app
+            .client
+            .post(format!("{}/v1/auth/login", app.base))
+            .json(&body);
+        async move { request.send().await.expect("login").status().as_u16() }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(attempt("wrong password!").await);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 423],
+        "the fifth failure locks"
+    );
+    assert_eq!(
+        attempt("a long enough passphrase").await,
+        423,
+        "locked even with the right password"
+    );
+}
