@@ -255,6 +255,7 @@ pub async fn update_user(
             .store
             .update_staff_user(&id, &StaffChange::Role(role), &meta)
             .await?;
+        state.tokens.clear();
     }
     if let Some(disabled) = body.disabled {
         if disabled && id == caller.id {
@@ -264,6 +265,7 @@ pub async fn update_user(
             .store
             .update_staff_user(&id, &StaffChange::Disabled(disabled), &meta)
             .await?;
+        state.tokens.clear();
     }
     let user = state
         .store
@@ -363,6 +365,7 @@ pub async fn revoke_token(
         .store
         .revoke_api_token(&id, &meta(&state, &caller))
         .await?;
+    state.tokens.clear();
     let tokens = state.store.list_api_tokens(Some(&token.user_id)).await?;
     let revoked = tokens
         .iter()

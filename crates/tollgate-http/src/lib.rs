@@ -56,6 +56,59 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<session::RateLimiter>,
     pub settings: Arc<ApiSettings>,
+    pub tokens: Arc<TokenCache>,
+}
+
+/// Bearer tokens recently checked, by the SHA-256 of their secret. Saves two database reads per
+/// API call (measured: about a third of the time of `GET /v1/customers/{id}`); a revoked or
+/// expired token, or a disabled user, stops working within `TOKEN_CACHE_MILLIS`.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (StaffUser, tollgate_domain::time::Timestamp)>,
+    >,
+}
+
+/// How long a checked token is trusted without asking the store again.
+pub const TOKEN_CACHE_MILLIS: i64 = 2_000;
+
+impl TokenCache {
+    pub async fn authenticate(
+        &self,
+        store: &dyn Store,
+        secret: &str,
+        now: tollgate_domain::time::Timestamp,
+    ) -> Result<Option<StaffUser>, tollgate_app::auth::AuthError> {
+        let hash = tollgate_app::auth::token_hash(secret.trim());
+        if let Ok(entries) = self.entries.lock()
+            && let Some((user, checked_at)) = entries.get(&hash)
+            && now.millis() - checked_at.millis() < TOKEN_CACHE_MILLIS
+        {
+            return Ok(Some(user.clone()));
+        }
+        let user = tollgate_app::auth::authenticate_token(store, secret, now).await?;
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.clear();
+            }
+            match &user {
+                Some(user) => {
+                    entries.insert(hash, (user.clone(), now));
+                }
+                None => {
+                    entries.remove(&hash);
+                }
+            }
+        }
+        Ok(user)
+    }
+
+    /// Forgets every token: after a revocation made through this server.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
 }
 
 impl ApiState {
@@ -74,6 +127,7 @@ impl ApiState {
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(session::RateLimiter::default()),
             settings: Arc::new(settings),
+            tokens: Arc::new(TokenCache::default()),
         }
     }
 }
@@ -120,6 +174,15 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
+/// The route table's access rules by (method, path template), built once.
+static ROUTE_ACCESS: std::sync::LazyLock<std::collections::HashMap<(String, String), Access>> =
+    std::sync::LazyLock::new(|| {
+        routes::routes()
+            .into_iter()
+            .map(|r| ((r.method.to_string(), r.path.to_string()), r.access))
+            .collect()
+    });
+
 /// Resolves the caller and enforces the route table's access rule.
 async fn access(State(state): State<ApiState>, mut request: Request, next: Next) -> Response {
     let Some(path) = request
@@ -130,12 +193,13 @@ async fn access(State(state): State<ApiState>, mut request: Request, next: Next)
         return next.run(request).await; // no route: axum answers 404/405
     };
     let method = request.method().clone();
-    let Some(spec) = routes::routes().into_iter().find(|r| {
-        r.path == path && Method::from_bytes(r.method.as_bytes()).ok() == Some(method.clone())
-    }) else {
+    let Some(access) = ROUTE_ACCESS
+        .get(&(method.as_str().to_string(), path))
+        .copied()
+    else {
         return next.run(request).await; // a known path with another method: axum answers 405
     };
-    if spec.access == Access::Public {
+    if access == Access::Public {
         return next.run(request).await;
     }
     let bearer = request
@@ -149,7 +213,11 @@ async fn access(State(state): State<ApiState>, mut request: Request, next: Next)
         .map(str::to_string);
     let now = state.clock.now();
     let user = if let Some(secret) = bearer {
-        match tollgate_app::auth::authenticate_token(state.store.as_ref(), &secret, now).await {
+        match state
+            .tokens
+            .authenticate(state.store.as_ref(), &secret, now)
+            .await
+        {
             Ok(Some(user)) => user,
             Ok(None) => return ApiError::unauthenticated().into_response(),
             Err(error) => return ApiError::internal(error).into_response(),
@@ -179,7 +247,7 @@ async fn access(State(state): State<ApiState>, mut request: Request, next: Next)
     } else {
         return ApiError::unauthenticated().into_response();
     };
-    if let Access::Permission(permission) = spec.access
+    if let Access::Permission(permission) = access
         && !allows(user.role, permission)
     {
         return ApiError::forbidden(&permission.to_string()).into_response();

@@ -477,3 +477,52 @@ async fn repeated_failed_logins_lock_the_account_over_http() {
         "locked even with the right password"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_and_a_disabled_user_stop_at_once() {
+    let app = spawn_app().await;
+    let (status, _) = app.call("GET", "/v1/me", None, Some("admin_agent")).await;
+    assert_eq!(status, 200);
+    let (_, tokens) = app
+        .call("GET", "/v1/tokens", None, Some("admin_agent"))
+        .await;
+    let id = tokens["items"][0]["id"].as_str().expect("id").to_string();
+    let (status, revoked) = app
+        .call(
+            "DELETE",
+            &format!("/v1/tokens/{id}"),
+            None,
+            Some("admin_agent"),
+        )
+        .await;
+    assert_eq!((status, revoked["live"].as_bool()), (200, Some(false)));
+    let (status, _) = app.call("GET", "/v1/me", None, Some("admin_agent")).await;
+    assert_eq!(
+        status, 401,
+        "the revoked token no longer works, cached or not"
+    );
+
+    let (status, _) = app.call("GET", "/v1/me", None, Some("billing_admin")).await;
+    assert_eq!(status, 200);
+    let (_, users) = app
+        .call("GET", "/v1/users", None, Some("global_admin"))
+        .await;
+    let billing = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["role"] == "billing_admin")
+        .expect("billing");
+    let path = format!("/v1/users/{}", billing["id"].as_str().expect("id"));
+    let (status, _) = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&serde_json::json!({ "disabled": true })),
+            Some("user_management_admin"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.call("GET", "/v1/me", None, Some("billing_admin")).await;
+    assert_eq!(status, 401, "a disabled user's token stops at once");
+}
