@@ -151,3 +151,82 @@ pub fn outbox_entry(row: &PgRow) -> StoreResult<OutboxEntry> {
         locked_until: get::<Option<i64>>(row, "locked_until")?.map(Timestamp::from_millis),
     })
 }
+
+pub const INVOICE_COLUMNS: &str =
+    "id, customer_id, number, source, issued_on, due_on, currency, total_micros, tax_micros";
+pub const PAYMENT_COLUMNS: &str =
+    "id, customer_id, invoice_id, currency, amount_micros, received_at, method";
+
+fn billing_get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    row: &'r sqlx::postgres::PgRow,
+    column: &str,
+) -> tollgate_store::StoreResult<T> {
+    sqlx::Row::try_get(row, column)
+        .map_err(|e| tollgate_store::StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+pub fn invoice(
+    row: &sqlx::postgres::PgRow,
+) -> tollgate_store::StoreResult<tollgate_domain::billing::Invoice> {
+    use tollgate_domain::money::Money;
+    let corrupt = |e: tollgate_domain::IdError| tollgate_store::StoreError::Corrupt(e.to_string());
+    let currency = tollgate_store::codec::parse_currency(
+        &billing_get::<String>(row, "currency")?,
+        "currency",
+    )?;
+    let day = |column: &str| -> tollgate_store::StoreResult<chrono::NaiveDate> {
+        Ok(tollgate_domain::time::days_to_date(
+            billing_get::<i64>(row, column)? as i32,
+        ))
+    };
+    Ok(tollgate_domain::billing::Invoice {
+        id: tollgate_domain::ids::InvoiceId::parse(&billing_get::<String>(row, "id")?)
+            .map_err(corrupt)?,
+        customer_id: tollgate_domain::ids::CustomerId::parse(&billing_get::<String>(
+            row,
+            "customer_id",
+        )?)
+        .map_err(corrupt)?,
+        number: billing_get(row, "number")?,
+        source: tollgate_store::codec::parse_enum(
+            &billing_get::<String>(row, "source")?,
+            "source",
+        )?,
+        issued_on: day("issued_on")?,
+        due_on: day("due_on")?,
+        total: Money::from_micros(billing_get(row, "total_micros")?, currency),
+        tax: Money::from_micros(billing_get(row, "tax_micros")?, currency),
+    })
+}
+
+pub fn payment(
+    row: &sqlx::postgres::PgRow,
+) -> tollgate_store::StoreResult<tollgate_domain::billing::Payment> {
+    use tollgate_domain::money::Money;
+    let corrupt = |e: tollgate_domain::IdError| tollgate_store::StoreError::Corrupt(e.to_string());
+    let currency = tollgate_store::codec::parse_currency(
+        &billing_get::<String>(row, "currency")?,
+        "currency",
+    )?;
+    Ok(tollgate_domain::billing::Payment {
+        id: tollgate_domain::ids::PaymentId::parse(&billing_get::<String>(row, "id")?)
+            .map_err(corrupt)?,
+        customer_id: tollgate_domain::ids::CustomerId::parse(&billing_get::<String>(
+            row,
+            "customer_id",
+        )?)
+        .map_err(corrupt)?,
+        invoice_id: billing_get::<Option<String>>(row, "invoice_id")?
+            .map(|id| tollgate_domain::ids::InvoiceId::parse(&id).map_err(corrupt))
+            .transpose()?,
+        amount: Money::from_micros(billing_get(row, "amount_micros")?, currency),
+        received_at: tollgate_domain::time::Timestamp::from_millis(billing_get(
+            row,
+            "received_at",
+        )?),
+        method: tollgate_store::codec::parse_enum(
+            &billing_get::<String>(row, "method")?,
+            "method",
+        )?,
+    })
+}

@@ -32,9 +32,9 @@ use tollgate_domain::time::{Timestamp, date_to_days};
 use tollgate_domain::usage::{DailyUsage, UsageLine};
 use tollgate_store::codec::chain_events;
 use tollgate_store::{
-    ApiToken, Backend, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse, LoginOutcome,
-    MigrationStatus, NewOutboxEntry, OutboxEntry, OutboxStats, Session, StaffChange, StaffRecord,
-    Store, StoreError, StoreResult, UpsertCounts, UpsertMode, UpsertReport, WriteMeta,
+    ApiToken, Backend, BillingQuery, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse,
+    LoginOutcome, MigrationStatus, NewOutboxEntry, OutboxEntry, OutboxStats, Session, StaffChange,
+    StaffRecord, Store, StoreError, StoreResult, UpsertCounts, UpsertMode, UpsertReport, WriteMeta,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -138,6 +138,33 @@ impl SqliteStore {
         let report = upsert::upsert_records(&mut tx, rows, mode, meta, spec).await?;
         tx.commit().await.map_err(db("commit"))?;
         Ok(report)
+    }
+
+    /// One page of a billing table, by id, optionally of one customer.
+    async fn list_billing<T>(
+        &self,
+        table: &'static str,
+        columns: &'static str,
+        query: &BillingQuery,
+        decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {table} WHERE 1 = 1"));
+        if let Some(customer) = &query.customer_id {
+            sql.push(" AND customer_id = ")
+                .push_bind(customer.to_string());
+        }
+        if let Some(after) = &query.after_id {
+            sql.push(" AND id > ").push_bind(after.clone());
+        }
+        sql.push(" ORDER BY id LIMIT ")
+            .push_bind(query.limit.clamp(1, 1000) as i64);
+        let found = sql
+            .build()
+            .fetch_all(&self.read)
+            .await
+            .map_err(db("list billing records"))?;
+        found.iter().map(decode).collect()
     }
 
     async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
@@ -488,6 +515,28 @@ impl Store for SqliteStore {
             .await?
             .into_keys()
             .collect())
+    }
+
+    async fn list_invoices(&self, query: &BillingQuery) -> StoreResult<Vec<Invoice>> {
+        self.list_billing("invoices", rows::INVOICE_COLUMNS, query, rows::invoice)
+            .await
+    }
+
+    async fn get_invoice(&self, id: &str) -> StoreResult<Option<Invoice>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM invoices WHERE id = ?",
+            rows::INVOICE_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db("get invoice"))?;
+        row.map(|r| rows::invoice(&r)).transpose()
+    }
+
+    async fn list_payments(&self, query: &BillingQuery) -> StoreResult<Vec<Payment>> {
+        self.list_billing("payments", rows::PAYMENT_COLUMNS, query, rows::payment)
+            .await
     }
 
     async fn book_summary(&self) -> StoreResult<BookSummary> {

@@ -538,6 +538,45 @@ pub async fn invoices_payments_and_summary(store: &dyn Store) {
         vec!["i1".to_string()]
     );
 
+    let all = store
+        .list_invoices(&crate::BillingQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        all.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["i1", "i2"]
+    );
+    assert_eq!(all[0], invoice("i1", 100_000_000));
+    let page = crate::BillingQuery {
+        customer_id: Some(cid("c1")),
+        after_id: Some("i1".into()),
+        limit: 10,
+    };
+    assert_eq!(store.list_invoices(&page).await.expect("list").len(), 1);
+    assert_eq!(
+        store.get_invoice("i2").await.expect("get"),
+        Some(invoice("i2", 50_000_000))
+    );
+    assert!(store.get_invoice("i9").await.expect("get").is_none());
+    let paid = store
+        .list_payments(&crate::BillingQuery {
+            customer_id: Some(cid("c1")),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(paid, vec![payment("p1", "i1", 100_000_000)]);
+    let none = crate::BillingQuery {
+        customer_id: Some(cid("c9")),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store.list_payments(&none).await.expect("list").is_empty());
+
     let summary = store.book_summary().await.expect("summary");
     assert_eq!(summary.invoices, 2);
     assert_eq!(summary.payments, 2);

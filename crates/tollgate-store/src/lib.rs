@@ -23,9 +23,9 @@ use tollgate_domain::usage::{DailyUsage, UsageLine};
 
 pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStatus};
 pub use records::{
-    ApiToken, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse, LoginOutcome,
-    MigrationStatus, Session, StaffChange, StaffRecord, UpsertCounts, UpsertMode, UpsertReport,
-    WriteMeta, fingerprint,
+    ApiToken, BillingQuery, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse,
+    LoginOutcome, MigrationStatus, Session, StaffChange, StaffRecord, UpsertCounts, UpsertMode,
+    UpsertReport, WriteMeta, fingerprint,
 };
 
 /// What went wrong in the store. Messages name the operation; database detail stays inside.
@@ -140,6 +140,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<UpsertReport>;
     /// Which of `ids` are known invoices.
     async fn existing_invoices(&self, ids: &[String]) -> StoreResult<HashSet<String>>;
+
+    /// Invoices ordered by id, after the cursor, of one customer or all.
+    async fn list_invoices(&self, query: &BillingQuery) -> StoreResult<Vec<Invoice>>;
+    async fn get_invoice(&self, id: &str) -> StoreResult<Option<Invoice>>;
+    /// Payments ordered by id, after the cursor, of one customer or all.
+    async fn list_payments(&self, query: &BillingQuery) -> StoreResult<Vec<Payment>>;
 
     /// Counts for the demo and the overview.
     async fn book_summary(&self) -> StoreResult<BookSummary>;

@@ -73,6 +73,15 @@ pub struct CustomerQuery {
     pub limit: u32,
 }
 
+/// A page of invoices or payments, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillingQuery {
+    pub customer_id: Option<tollgate_domain::ids::CustomerId>,
+    /// Only ids greater than this (cursor pagination).
+    pub after_id: Option<String>,
+    pub limit: u32,
+}
+
 /// Migrations applied and pending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationStatus {
