@@ -14,7 +14,7 @@ use tollgate_domain::staff::{Permission, Role, StaffUser, allows};
 use tollgate_domain::subscription::Subscription;
 use tollgate_store::{ApiToken, CustomerQuery, StaffChange, WriteMeta};
 
-use crate::{ApiError, ApiState, Caller, routes};
+use crate::{ApiError, ApiJson, ApiState, Caller, routes};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -92,7 +92,7 @@ pub fn customer_json(c: &Customer) -> Value {
     })
 }
 
-fn subscription_json(s: &Subscription) -> Value {
+pub fn subscription_json(s: &Subscription) -> Value {
     json!({
         "id": s.id, "customer_id": s.customer_id, "product": s.product, "sku": s.sku, "kind": s.kind,
         "quantity": s.quantity, "state": s.state, "state_reasons": s.state_reasons,
@@ -207,7 +207,7 @@ fn auth_error(error: tollgate_app::auth::AuthError) -> ApiError {
 pub async fn create_user(
     State(state): State<ApiState>,
     Extension(Caller(caller)): Extension<Caller>,
-    Json(body): Json<NewUser>,
+    ApiJson(body): ApiJson<NewUser>,
 ) -> ApiResult {
     let role = Role::parse_text(&body.role).ok_or_else(|| {
         ApiError::invalid(
@@ -238,7 +238,7 @@ pub async fn update_user(
     State(state): State<ApiState>,
     Extension(Caller(caller)): Extension<Caller>,
     Path(id): Path<String>,
-    Json(body): Json<UserUpdate>,
+    ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult {
     let meta = meta(&state, &caller);
     if state.store.staff_user(&id).await?.is_none() {
@@ -308,7 +308,7 @@ pub struct NewToken {
 pub async fn create_token(
     State(state): State<ApiState>,
     Extension(Caller(caller)): Extension<Caller>,
-    Json(body): Json<NewToken>,
+    ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult {
     if body.name.trim().is_empty() || body.name.len() > 100 {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));

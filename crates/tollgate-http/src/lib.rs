@@ -6,6 +6,7 @@ mod error;
 mod handlers;
 mod idempotency;
 mod metrics;
+mod resources;
 pub mod routes;
 pub mod session;
 
@@ -23,7 +24,7 @@ use tollgate_domain::staff::{LockoutPolicy, StaffUser, allows};
 use tollgate_domain::time::Clock;
 use tollgate_store::Store;
 
-pub use error::ApiError;
+pub use error::{ApiError, ApiJson};
 pub use metrics::Metrics;
 use routes::Access;
 
@@ -156,6 +157,13 @@ pub fn router(state: ApiState) -> Router {
             ("POST", "/v1/tokens") => post(handlers::create_token),
             ("DELETE", "/v1/tokens/{id}") => delete(handlers::revoke_token),
             ("POST", "/v1/auth/login") => post(session::login),
+            ("POST", "/v1/customers") => post(resources::create_customer),
+            ("POST", "/v1/subscriptions") => post(resources::create_subscription),
+            ("GET", "/v1/invoices") => get(resources::list_invoices),
+            ("GET", "/v1/invoices/{id}") => get(resources::get_invoice),
+            ("POST", "/v1/invoices") => post(resources::create_invoice),
+            ("GET", "/v1/payments") => get(resources::list_payments),
+            ("POST", "/v1/payments") => post(resources::create_payment),
             ("POST", "/v1/auth/logout") => post(session::logout),
             ("POST", "/v1/auth/password") => post(session::change_password),
             // A table entry without a handler is a programming error the tests catch: the

@@ -211,6 +211,109 @@ fn password_change() -> Value {
     )
 }
 
+pub fn invoice_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "customer_id": { "type": "string" }, "number": { "type": "string" },
+            "source": { "enum": ["provider", "partner"] }, "issued_on": { "type": "string" },
+            "due_on": { "type": "string" }, "total": { "type": "string" }, "tax": { "type": "string" },
+            "currency": { "type": "string" }
+        }),
+        &[
+            "id",
+            "customer_id",
+            "number",
+            "source",
+            "issued_on",
+            "due_on",
+            "total",
+            "tax",
+            "currency",
+        ],
+    )
+}
+
+fn invoice_page() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": invoice_schema() }, "next_cursor": { "type": ["string", "null"] } }),
+        &["items", "next_cursor"],
+    )
+}
+
+fn invoice_create() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "customer_id": { "type": "string" }, "number": { "type": "string" },
+            "issued_on": { "type": "string" }, "due_on": { "type": "string" }, "total": { "type": "string" },
+            "tax": { "type": "string" }, "currency": { "type": "string" }
+        }),
+        &[
+            "id",
+            "customer_id",
+            "issued_on",
+            "due_on",
+            "total",
+            "currency",
+        ],
+    )
+}
+
+pub fn payment_schema() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "customer_id": { "type": "string" },
+            "invoice_id": { "type": ["string", "null"] }, "amount": { "type": "string" },
+            "currency": { "type": "string" }, "received_at": { "type": "string" },
+            "method": { "enum": ["card", "bank_transfer", "deposit", "other"] }
+        }),
+        &[
+            "id",
+            "customer_id",
+            "amount",
+            "currency",
+            "received_at",
+            "method",
+        ],
+    )
+}
+
+fn payment_page() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": payment_schema() }, "next_cursor": { "type": ["string", "null"] } }),
+        &["items", "next_cursor"],
+    )
+}
+
+fn payment_create() -> Value {
+    let mut schema = payment_schema();
+    schema["required"] = json!(["id", "customer_id", "amount", "currency", "received_at"]);
+    schema
+}
+
+fn customer_create() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "company_name": { "type": "string" }, "country": { "type": "string" },
+            "tenant_id": { "type": "string" }, "registration_number": { "type": "string" },
+            "vat_id": { "type": "string" }, "domain": { "type": "string" }, "language": { "enum": ["en", "cs"] },
+            "cloud": { "enum": ["commercial", "us-government"] }, "credit_limit": { "type": "string" },
+            "currency": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } }
+        }),
+        &["id", "company_name", "country"],
+    )
+}
+
+fn subscription_create() -> Value {
+    object(
+        json!({
+            "id": { "type": "string" }, "customer_id": { "type": "string" }, "product": { "type": "string" },
+            "sku": { "type": "string" }, "kind": { "enum": ["license", "usage"] }, "quantity": { "type": "integer" },
+            "monthly_price": { "type": "string" }, "currency": { "type": "string" }
+        }),
+        &["id", "customer_id", "product", "kind"],
+    )
+}
+
 /// Every route of the API.
 pub fn routes() -> Vec<RouteSpec> {
     use Access::*;
@@ -385,6 +488,76 @@ pub fn routes() -> Vec<RouteSpec> {
             status: 200,
             response: token_schema,
             example: || json!({ "id": "example-token" }),
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/customers",
+            access: Permission(P::CustomersWrite),
+            summary: "Create a customer",
+            request: Some(customer_create),
+            status: 201,
+            response: customer_schema,
+            example: || json!({ "id": "new-customer", "company_name": "Nová Firma s.r.o.", "country": "CZ", "language": "cs", "currency": "CZK", "credit_limit": "50000.00" }),
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/subscriptions",
+            access: Permission(P::CustomersWrite),
+            summary: "Create a subscription",
+            request: Some(subscription_create),
+            status: 201,
+            response: subscription_schema,
+            example: || json!({ "id": "new-subscription", "customer_id": "example-customer", "product": "Azure plan", "kind": "usage" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/invoices",
+            access: Permission(P::BillingRead),
+            summary: "Invoices, by id, of one customer (customer_id) or all, with a cursor",
+            request: None,
+            status: 200,
+            response: invoice_page,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/invoices/{id}",
+            access: Permission(P::BillingRead),
+            summary: "One invoice",
+            request: None,
+            status: 200,
+            response: invoice_schema,
+            example: || json!({ "id": "example-invoice" }),
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/invoices",
+            access: Permission(P::BillingWrite),
+            summary: "Record an invoice to a customer",
+            request: Some(invoice_create),
+            status: 201,
+            response: invoice_schema,
+            example: || json!({ "id": "INV-2026-0001", "customer_id": "example-customer", "issued_on": "2026-11-01", "due_on": "2026-12-01", "total": "1210.00", "tax": "210.00", "currency": "CZK" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/payments",
+            access: Permission(P::BillingRead),
+            summary: "Payments, by id, of one customer (customer_id) or all, with a cursor",
+            request: None,
+            status: 200,
+            response: payment_page,
+            example: none,
+        },
+        RouteSpec {
+            method: "POST",
+            path: "/v1/payments",
+            access: Permission(P::BillingWrite),
+            summary: "Record a payment",
+            request: Some(payment_create),
+            status: 201,
+            response: payment_schema,
+            example: || json!({ "id": "PAY-2026-0001", "customer_id": "example-customer", "invoice_id": "example-invoice", "amount": "100.00", "currency": "CZK", "received_at": "2026-11-20T10:00:00Z", "method": "bank_transfer" }),
         },
     ]
 }

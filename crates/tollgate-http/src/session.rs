@@ -18,7 +18,7 @@ use tollgate_app::auth::{self, LoginResult};
 use tollgate_domain::time::Timestamp;
 use tollgate_store::{Session, WriteMeta};
 
-use crate::{ApiError, ApiState, Caller};
+use crate::{ApiError, ApiJson, ApiState, Caller};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "tollgate_session";
@@ -81,7 +81,7 @@ pub struct Credentials {
 pub async fn login(
     State(state): State<ApiState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Json(body): Json<Credentials>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let ip: IpAddr = peer.ip();
@@ -185,7 +185,7 @@ pub struct PasswordChange {
 pub async fn change_password(
     State(state): State<ApiState>,
     Extension(Caller(caller)): Extension<Caller>,
-    Json(body): Json<PasswordChange>,
+    ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Response, ApiError> {
     let record = state
         .store

@@ -63,6 +63,29 @@ async fn spawn_app() -> App {
         )
         .await
         .expect("customer");
+    let example_invoice = tollgate_domain::billing::Invoice {
+        id: tollgate_domain::ids::InvoiceId::parse("example-invoice").expect("id"),
+        customer_id: tollgate_domain::ids::CustomerId::parse("example-customer").expect("id"),
+        number: "example-invoice".into(),
+        source: tollgate_domain::billing::InvoiceSource::Partner,
+        issued_on: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date"),
+        due_on: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+        total: tollgate_domain::money::Money::from_micros(
+            1_000_000_000,
+            tollgate_domain::money::Currency::CZK,
+        ),
+        tax: tollgate_domain::money::Money::from_micros(0, tollgate_domain::money::Currency::CZK),
+    };
+    store
+        .upsert_invoices(
+            &[Fingerprinted {
+                record: example_invoice,
+                fingerprint: 1,
+            }],
+            &meta(),
+        )
+        .await
+        .expect("invoice");
     let example_user = tollgate_domain::staff::StaffUser {
         id: "example-user".into(),
         email: "example.user@partner.example".into(),
@@ -525,4 +548,77 @@ async fn a_revoked_token_and_a_disabled_user_stop_at_once() {
     assert_eq!(status, 200);
     let (status, _) = app.call("GET", "/v1/me", None, Some("billing_admin")).await;
     assert_eq!(status, 401, "a disabled user's token stops at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_created_once_and_bad_values_name_their_field() {
+    let app = spawn_app().await;
+    let customer = serde_json::json!({ "id": "c-new", "company_name": "Acme", "country": "DE", "currency": "EUR", "credit_limit": "1000" });
+    let (status, created) = app
+        .call(
+            "POST",
+            "/v1/customers",
+            Some(&customer),
+            Some("admin_agent"),
+        )
+        .await;
+    assert_eq!(
+        (status, created["credit_limit"].as_str()),
+        (201, Some("1000.00"))
+    );
+    let (status, again) = app
+        .call(
+            "POST",
+            "/v1/customers",
+            Some(&customer),
+            Some("admin_agent"),
+        )
+        .await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+    let bad = serde_json::json!({ "id": "c-bad", "company_name": "Acme", "country": "Germany" });
+    let (status, out) = app
+        .call("POST", "/v1/customers", Some(&bad), Some("admin_agent"))
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("country"))
+    );
+
+    let invoice = serde_json::json!({ "id": "INV-9", "customer_id": "c-missing", "issued_on": "2026-11-01", "due_on": "2026-12-01", "total": "10", "currency": "EUR" });
+    let (status, out) = app
+        .call(
+            "POST",
+            "/v1/invoices",
+            Some(&invoice),
+            Some("billing_admin"),
+        )
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("customer_id"))
+    );
+    let float = serde_json::json!({ "id": "PAY-9", "customer_id": "c-new", "amount": 10.5, "currency": "EUR", "received_at": "2026-11-20T10:00:00Z" });
+    let (status, out) = app
+        .call("POST", "/v1/payments", Some(&float), Some("billing_admin"))
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("amount")),
+        "an amount as a JSON number is refused: {out}"
+    );
+    let (status, page) = app
+        .call(
+            "GET",
+            "/v1/invoices?customer_id=example-customer",
+            None,
+            Some("admin_agent"),
+        )
+        .await;
+    assert_eq!(
+        (status, page["items"][0]["total"].as_str()),
+        (200, Some("1000.00"))
+    );
 }

@@ -1,0 +1,271 @@
+//! Creating and reading the book's records over the API: customers, subscriptions, invoices
+//! and payments. Bodies are Tollgate's native records (amounts as decimal strings); creation
+//! refuses an id that exists (409) and names the field of any bad value (422).
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tollgate_domain::billing::{Invoice, Payment};
+use tollgate_domain::ids::CustomerId;
+use tollgate_formats::native::{CustomerRecord, InvoiceRecord, PaymentRecord, SubscriptionRecord};
+use tollgate_store::{BillingQuery, Fingerprinted, UpsertMode, WriteMeta, fingerprint};
+
+use crate::handlers::{customer_json, subscription_json};
+use crate::{ApiError, ApiJson, ApiState, Caller};
+
+type ApiResult = Result<Response, ApiError>;
+
+fn meta(state: &ApiState, caller: &Caller) -> WriteMeta {
+    WriteMeta {
+        actor: format!("user:{}", caller.0.email),
+        at: state.clock.now(),
+        source: "api".into(),
+    }
+}
+
+fn print(body: &impl serde::Serialize) -> i64 {
+    fingerprint(serde_json::to_string(body).unwrap_or_default().as_bytes())
+}
+
+async fn require_customer(state: &ApiState, id: &CustomerId) -> Result<(), ApiError> {
+    match state.store.get_customer(id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(
+            "customer_id",
+            format!("unknown customer '{id}'"),
+        )),
+    }
+}
+
+pub async fn create_customer(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<CustomerRecord>,
+) -> ApiResult {
+    let hash = print(&body);
+    let customer = body
+        .into_domain(state.clock.now())
+        .map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    let report = state
+        .store
+        .upsert_customers(
+            &[Fingerprinted {
+                record: customer.clone(),
+                fingerprint: hash,
+            }],
+            UpsertMode::InsertMissing,
+            &meta(&state, &caller),
+        )
+        .await?;
+    if report.created.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("customer {} exists", customer.id),
+        ));
+    }
+    let stored = state
+        .store
+        .get_customer(&customer.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("created customer missing"))?;
+    Ok((StatusCode::CREATED, Json(customer_json(&stored))).into_response())
+}
+
+pub async fn create_subscription(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<SubscriptionRecord>,
+) -> ApiResult {
+    let hash = print(&body);
+    let subscription = body
+        .into_domain(state.clock.now())
+        .map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    require_customer(&state, &subscription.customer_id).await?;
+    let report = state
+        .store
+        .upsert_subscriptions(
+            &[Fingerprinted {
+                record: subscription.clone(),
+                fingerprint: hash,
+            }],
+            UpsertMode::InsertMissing,
+            &meta(&state, &caller),
+        )
+        .await?;
+    if report.created.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("subscription {} exists", subscription.id),
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(subscription_json(&subscription))).into_response())
+}
+
+fn invoice_json(i: &Invoice) -> Value {
+    json!({
+        "id": i.id, "customer_id": i.customer_id, "number": i.number, "source": i.source,
+        "issued_on": i.issued_on, "due_on": i.due_on, "total": i.total.amount_text(),
+        "tax": i.tax.amount_text(), "currency": i.total.currency(),
+    })
+}
+
+fn payment_json(p: &Payment) -> Value {
+    json!({
+        "id": p.id, "customer_id": p.customer_id, "invoice_id": p.invoice_id,
+        "amount": p.amount.amount_text(), "currency": p.amount.currency(), "received_at": p.received_at,
+        "method": p.method,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    customer_id: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+fn billing_query(page: &Page) -> Result<BillingQuery, ApiError> {
+    let limit = page.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+    }
+    let customer_id = page
+        .customer_id
+        .as_deref()
+        .map(|id| {
+            CustomerId::parse(id).map_err(|e| ApiError::invalid("customer_id", e.to_string()))
+        })
+        .transpose()?;
+    Ok(BillingQuery {
+        customer_id,
+        after_id: page.after.clone(),
+        limit,
+    })
+}
+
+fn page_json(items: Vec<Value>, ids: Vec<String>, limit: u32) -> Value {
+    let next_cursor = (ids.len() == limit as usize)
+        .then(|| ids.last().cloned())
+        .flatten();
+    json!({ "items": items, "next_cursor": next_cursor })
+}
+
+pub async fn list_invoices(State(state): State<ApiState>, Query(page): Query<Page>) -> ApiResult {
+    let query = billing_query(&page)?;
+    let invoices = state.store.list_invoices(&query).await?;
+    let ids = invoices.iter().map(|i| i.id.to_string()).collect();
+    Ok(Json(page_json(
+        invoices.iter().map(invoice_json).collect(),
+        ids,
+        query.limit,
+    ))
+    .into_response())
+}
+
+pub async fn get_invoice(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let invoice = state
+        .store
+        .get_invoice(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))?;
+    Ok(Json(invoice_json(&invoice)).into_response())
+}
+
+pub async fn create_invoice(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<InvoiceRecord>,
+) -> ApiResult {
+    let hash = print(&body);
+    let invoice = body
+        .into_domain()
+        .map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    require_customer(&state, &invoice.customer_id).await?;
+    if state
+        .store
+        .get_invoice(invoice.id.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("invoice {} exists", invoice.id),
+        ));
+    }
+    state
+        .store
+        .upsert_invoices(
+            &[Fingerprinted {
+                record: invoice.clone(),
+                fingerprint: hash,
+            }],
+            &meta(&state, &caller),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(invoice_json(&invoice))).into_response())
+}
+
+pub async fn list_payments(State(state): State<ApiState>, Query(page): Query<Page>) -> ApiResult {
+    let query = billing_query(&page)?;
+    let payments = state.store.list_payments(&query).await?;
+    let ids = payments.iter().map(|p| p.id.to_string()).collect();
+    Ok(Json(page_json(
+        payments.iter().map(payment_json).collect(),
+        ids,
+        query.limit,
+    ))
+    .into_response())
+}
+
+pub async fn create_payment(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<PaymentRecord>,
+) -> ApiResult {
+    let hash = print(&body);
+    let payment = body
+        .into_domain()
+        .map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    require_customer(&state, &payment.customer_id).await?;
+    if let Some(invoice) = &payment.invoice_id
+        && state.store.get_invoice(invoice.as_str()).await?.is_none()
+    {
+        return Err(ApiError::invalid(
+            "invoice_id",
+            format!("unknown invoice '{invoice}'"),
+        ));
+    }
+    let existing = state
+        .store
+        .list_payments(&BillingQuery {
+            customer_id: None,
+            after_id: None,
+            limit: 1,
+        })
+        .await?;
+    let _ = existing;
+    let report = state
+        .store
+        .upsert_payments(
+            &[Fingerprinted {
+                record: payment.clone(),
+                fingerprint: hash,
+            }],
+            &meta(&state, &caller),
+        )
+        .await?;
+    if report.created.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("payment {} exists", payment.id),
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(payment_json(&payment))).into_response())
+}
