@@ -18,7 +18,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use rand::Rng;
 use tollgate_domain::staff::{LockoutPolicy, StaffUser, allows};
 use tollgate_domain::time::Clock;
@@ -158,6 +158,8 @@ pub fn router(state: ApiState) -> Router {
             ("DELETE", "/v1/tokens/{id}") => delete(handlers::revoke_token),
             ("POST", "/v1/auth/login") => post(session::login),
             ("POST", "/v1/customers") => post(resources::create_customer),
+            ("PATCH", "/v1/customers/{id}") => patch(resources::update_customer),
+            ("PUT", "/v1/customers/{id}/credit-limit") => put(resources::set_credit_limit),
             ("POST", "/v1/subscriptions") => post(resources::create_subscription),
             ("GET", "/v1/invoices") => get(resources::list_invoices),
             ("GET", "/v1/invoices/{id}") => get(resources::get_invoice),

@@ -269,3 +269,115 @@ pub async fn create_payment(
     }
     Ok((StatusCode::CREATED, Json(payment_json(&payment))).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerUpdate {
+    company_name: Option<String>,
+    domain: Option<String>,
+    language: Option<tollgate_domain::customer::Language>,
+    tags: Option<Vec<String>>,
+    contacts: Option<Vec<tollgate_domain::customer::Contact>>,
+}
+
+/// Changes a customer's profile. Status and risk tier are not here: they move only through
+/// onboarding and enforcement decisions.
+pub async fn update_customer(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CustomerUpdate>,
+) -> ApiResult {
+    let id = CustomerId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let mut customer = state
+        .store
+        .get_customer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
+    if let Some(name) = body.company_name {
+        if name.trim().is_empty() {
+            return Err(ApiError::invalid("company_name", "is empty"));
+        }
+        customer.company_name = name.trim().to_string();
+    }
+    if let Some(domain) = body.domain {
+        customer.domain = Some(domain.trim().to_ascii_lowercase()).filter(|d| !d.is_empty());
+    }
+    if let Some(language) = body.language {
+        customer.language = language;
+    }
+    if let Some(tags) = body.tags {
+        customer.tags = tags;
+    }
+    if let Some(contacts) = body.contacts {
+        customer.contacts = contacts;
+    }
+    save_customer(&state, &caller, customer).await
+}
+
+async fn save_customer(
+    state: &ApiState,
+    caller: &Caller,
+    customer: tollgate_domain::customer::Customer,
+) -> ApiResult {
+    let hash = fingerprint(format!("{customer:?}").as_bytes());
+    state
+        .store
+        .upsert_customers(
+            &[Fingerprinted {
+                record: customer.clone(),
+                fingerprint: hash,
+            }],
+            UpsertMode::Replace,
+            &meta(state, caller),
+        )
+        .await?;
+    let stored = state
+        .store
+        .get_customer(&customer.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
+    Ok(Json(customer_json(&stored)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLimit {
+    /// Decimal text; `null` removes the limit.
+    amount: Option<String>,
+    currency: Option<tollgate_domain::money::Currency>,
+}
+
+/// Sets a customer's credit limit (billing's decision, not the agent's).
+pub async fn set_credit_limit(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreditLimit>,
+) -> ApiResult {
+    let id = CustomerId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let mut customer = state
+        .store
+        .get_customer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
+    customer.credit_limit = match body.amount {
+        None => None,
+        Some(amount) => {
+            let currency = body.currency.or(customer.currency).ok_or_else(|| {
+                ApiError::invalid(
+                    "currency",
+                    "is required: the customer has no billing currency",
+                )
+            })?;
+            let money = tollgate_domain::money::Money::parse(&amount, currency)
+                .map_err(|e| ApiError::invalid("amount", e.to_string()))?;
+            if money.is_negative() {
+                return Err(ApiError::invalid("amount", "must not be negative"));
+            }
+            customer.currency = Some(currency);
+            Some(money)
+        }
+    };
+    save_customer(&state, &caller, customer).await
+}

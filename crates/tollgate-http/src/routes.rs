@@ -303,6 +303,23 @@ fn customer_create() -> Value {
     )
 }
 
+fn customer_update() -> Value {
+    object(
+        json!({
+            "company_name": { "type": "string" }, "domain": { "type": "string" }, "language": { "enum": ["en", "cs"] },
+            "tags": { "type": "array", "items": { "type": "string" } }, "contacts": { "type": "array", "items": any_object() }
+        }),
+        &[],
+    )
+}
+
+fn credit_limit() -> Value {
+    object(
+        json!({ "amount": { "type": ["string", "null"] }, "currency": { "type": "string" } }),
+        &["amount"],
+    )
+}
+
 fn subscription_create() -> Value {
     object(
         json!({
@@ -558,6 +575,26 @@ pub fn routes() -> Vec<RouteSpec> {
             status: 201,
             response: payment_schema,
             example: || json!({ "id": "PAY-2026-0001", "customer_id": "example-customer", "invoice_id": "example-invoice", "amount": "100.00", "currency": "CZK", "received_at": "2026-11-20T10:00:00Z", "method": "bank_transfer" }),
+        },
+        RouteSpec {
+            method: "PATCH",
+            path: "/v1/customers/{id}",
+            access: Permission(P::CustomersWrite),
+            summary: "Change a customer's profile (not status or tier)",
+            request: Some(customer_update),
+            status: 200,
+            response: customer_schema,
+            example: || json!({ "id": "example-customer", "company_name": "Example s.r.o.", "tags": ["key-account"] }),
+        },
+        RouteSpec {
+            method: "PUT",
+            path: "/v1/customers/{id}/credit-limit",
+            access: Permission(P::BudgetsManage),
+            summary: "Set or remove a customer's credit limit",
+            request: Some(credit_limit),
+            status: 200,
+            response: customer_schema,
+            example: || json!({ "id": "example-customer", "amount": "75000.00", "currency": "CZK" }),
         },
     ]
 }
