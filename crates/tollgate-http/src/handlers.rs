@@ -12,7 +12,7 @@ use tollgate_domain::customer::Customer;
 use tollgate_domain::ids::CustomerId;
 use tollgate_domain::staff::{Permission, Role, StaffUser, allows};
 use tollgate_domain::subscription::Subscription;
-use tollgate_store::{ApiToken, CustomerQuery, StaffChange, WriteMeta};
+use tollgate_store::{ApiToken, CustomerQuery, CustomerSort, StaffChange, WriteMeta};
 
 use crate::{ApiError, ApiJson, ApiState, Caller, routes};
 
@@ -109,6 +109,10 @@ pub struct CustomerFilter {
     cloud: Option<String>,
     after: Option<String>,
     limit: Option<u32>,
+    /// id | company_name | country | created_at
+    sort: Option<String>,
+    /// asc | desc
+    order: Option<String>,
 }
 
 fn parse_filter<T: TextEnum>(field: &str, value: &Option<String>) -> Result<Option<T>, ApiError> {
@@ -130,18 +134,51 @@ pub async fn list_customers(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 500"));
     }
+    let sort = match filter.sort.as_deref() {
+        None => CustomerSort::Id,
+        Some(text) => CustomerSort::parse(text).ok_or_else(|| {
+            ApiError::invalid("sort", "must be one of id|company_name|country|created_at")
+        })?,
+    };
+    let descending = match filter.order.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(ApiError::invalid("order", "must be asc or desc")),
+    };
+    // The cursor is the last id, or for other sorts `hex(sort value).id`.
+    let (after_key, after_id) = match (&filter.after, sort) {
+        (None, _) => (None, None),
+        (Some(after), CustomerSort::Id) => (None, Some(after.clone())),
+        (Some(after), _) => {
+            let (key, id) = after
+                .split_once('.')
+                .ok_or_else(|| ApiError::invalid("after", "is not a cursor of this sort"))?;
+            let key = hex::decode(key)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| ApiError::invalid("after", "is not a cursor of this sort"))?;
+            (Some(key), Some(id.to_string()))
+        }
+    };
     let query = CustomerQuery {
         status: parse_filter("status", &filter.status)?,
         risk_tier: parse_filter("risk_tier", &filter.risk_tier)?,
         country: filter.country.clone(),
         cloud: parse_filter("cloud", &filter.cloud)?,
-        after_id: filter.after.clone(),
+        after_id,
+        after_key,
+        sort,
+        descending,
         limit,
     };
     let customers = state.store.list_customers(&query).await?;
     let next_cursor = (customers.len() == limit as usize)
-        .then(|| customers.last().map(|c| c.id.to_string()))
-        .flatten();
+        .then(|| customers.last())
+        .flatten()
+        .map(|c| match sort {
+            CustomerSort::Id => c.id.to_string(),
+            _ => format!("{}.{}", hex::encode(sort.key_of(c)), c.id),
+        });
     let items: Vec<Value> = customers.iter().map(customer_json).collect();
     Ok(Json(json!({ "items": items, "next_cursor": next_cursor })).into_response())
 }

@@ -420,7 +420,7 @@ pub fn routes() -> Vec<RouteSpec> {
             method: "GET",
             path: "/v1/customers",
             access: Permission(P::CustomersRead),
-            summary: "Customers, by id, with filters and a cursor",
+            summary: "Customers: filters status, risk_tier, country, cloud; sort id|company_name|country|created_at with order asc|desc; cursor after=next_cursor; limit 1–500",
             request: None,
             status: 200,
             response: customer_page,

@@ -622,3 +622,59 @@ async fn records_are_created_once_and_bad_values_name_their_field() {
         (200, Some("1000.00"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_page_by_any_sort_with_an_opaque_cursor() {
+    let app = spawn_app().await;
+    for (id, name) in [
+        ("c-1", "Zeta"),
+        ("c-2", "Alpha"),
+        ("c-3", "Mu"),
+        ("c-4", "Beta"),
+    ] {
+        let body = serde_json::json!({ "id": id, "company_name": name, "country": "CZ" });
+        assert_eq!(
+            app.call("POST", "/v1/customers", Some(&body), Some("admin_agent"))
+                .await
+                .0,
+            201
+        );
+    }
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/v1/customers?sort=company_name&order=desc&limit=2".to_string();
+        if let Some(after) = &cursor {
+            path.push_str(&format!("&after={after}"));
+        }
+        let (status, page) = app.call("GET", &path, None, Some("billing_admin")).await;
+        assert_eq!(status, 200, "{page}");
+        names.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| c["company_name"].as_str().unwrap_or("").to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        names,
+        ["Zeta", "Mu", "Company example-customer", "Beta", "Alpha"]
+    );
+    let (status, out) = app
+        .call(
+            "GET",
+            "/v1/customers?sort=mood",
+            None,
+            Some("billing_admin"),
+        )
+        .await;
+    assert_eq!(
+        (status, out["error"]["field"].as_str()),
+        (422, Some("sort"))
+    );
+}

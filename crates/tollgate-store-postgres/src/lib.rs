@@ -38,9 +38,10 @@ use tollgate_domain::time::{Timestamp, date_to_days};
 use tollgate_domain::usage::{DailyUsage, UsageLine};
 use tollgate_store::codec::{chain_events, encode_contacts, encode_enums, encode_strings};
 use tollgate_store::{
-    ApiToken, Backend, BillingQuery, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse,
-    LoginOutcome, MigrationStatus, NewOutboxEntry, OutboxEntry, OutboxStats, Session, StaffChange,
-    StaffRecord, Store, StoreError, StoreResult, UpsertCounts, UpsertMode, UpsertReport, WriteMeta,
+    ApiToken, Backend, BillingQuery, BookSummary, CustomerQuery, CustomerSort, Fingerprinted,
+    IdempotentResponse, LoginOutcome, MigrationStatus, NewOutboxEntry, OutboxEntry, OutboxStats,
+    Session, StaffChange, StaffRecord, Store, StoreError, StoreResult, UpsertCounts, UpsertMode,
+    UpsertReport, WriteMeta,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -549,8 +550,45 @@ impl Store for PgStore {
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<Customer>> {
         let mut sql = QueryBuilder::<Postgres>::new(rows::CUSTOMER_SELECT);
         sql.push(" WHERE TRUE");
-        if let Some(after) = &query.after_id {
-            sql.push(" AND id > ").push_bind(after.clone());
+        let column = query.sort.column();
+        let text = if matches!(
+            query.sort,
+            CustomerSort::CompanyName | CustomerSort::Country
+        ) {
+            " COLLATE \"C\""
+        } else {
+            ""
+        };
+        let (cmp, direction) = if query.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        match (&query.after_key, &query.after_id, query.sort) {
+            (Some(key), Some(after), sort) if sort != CustomerSort::Id => {
+                let push_key = |sql: &mut QueryBuilder<'_, Postgres>| -> StoreResult<()> {
+                    if sort == CustomerSort::CreatedAt {
+                        let millis: i64 = key
+                            .parse()
+                            .map_err(|_| StoreError::Conflict("bad cursor".into()))?;
+                        sql.push_bind(millis);
+                    } else {
+                        sql.push_bind(key.clone());
+                    }
+                    Ok(())
+                };
+                sql.push(format!(" AND ({column}{text} {cmp} "));
+                push_key(&mut sql)?;
+                sql.push(format!(" OR ({column}{text} = "));
+                push_key(&mut sql)?;
+                sql.push(format!(" AND id {cmp} "))
+                    .push_bind(after.clone())
+                    .push("))");
+            }
+            (_, Some(after), _) => {
+                sql.push(format!(" AND id {cmp} ")).push_bind(after.clone());
+            }
+            _ => {}
         }
         if let Some(status) = query.status {
             sql.push(" AND status = ").push_bind(status.as_str());
@@ -566,8 +604,10 @@ impl Store for PgStore {
             sql.push(" AND cloud = ").push_bind(cloud.as_str());
         }
         // The id column is `COLLATE "C"`: bytewise order, as in SQLite, served by the primary key.
-        sql.push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(query.limit.clamp(1, 1000)));
+        sql.push(format!(
+            " ORDER BY {column}{text} {direction}, id {direction} LIMIT "
+        ))
+        .push_bind(i64::from(query.limit.clamp(1, 1000)));
         let found = sql
             .build()
             .fetch_all(&self.pool)

@@ -41,7 +41,8 @@ macro_rules! store_contract_tests {
             staff_users_are_created_changed_and_audited,
             logins_count_failures_and_lock,
             api_tokens_are_found_by_hash_listed_and_revoked,
-            sessions_and_idempotent_responses_round_trip
+            sessions_and_idempotent_responses_round_trip,
+            customers_sort_and_page_by_any_key
         );
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -1130,4 +1131,72 @@ pub async fn sessions_and_idempotent_responses_round_trip(store: &dyn Store) {
             .is_none(),
         "keys are per caller"
     );
+}
+
+pub async fn customers_sort_and_page_by_any_key(store: &dyn Store) {
+    use crate::CustomerSort;
+    let names = [
+        "Delta", "alpha", "Bravo", "Charlie", "Bravo", "Echo", "Alpha",
+    ];
+    let rows: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut c = customer(&format!("c{i}"), if i % 2 == 0 { "CZ" } else { "AT" });
+            c.company_name = (*name).into();
+            c.created_at = Timestamp::from_millis(1_000 - i as i64 * 10);
+            fp(c, i as i64)
+        })
+        .collect();
+    store
+        .upsert_customers(&rows, UpsertMode::Replace, &meta())
+        .await
+        .expect("upsert");
+    for (sort, descending) in [
+        (CustomerSort::CompanyName, false),
+        (CustomerSort::CompanyName, true),
+        (CustomerSort::CreatedAt, false),
+        (CustomerSort::Country, true),
+    ] {
+        let mut expected: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (sort.key_of(&r.record), r.record.id.to_string()))
+            .collect();
+        expected.sort_by(|a, b| {
+            let by_key = match sort {
+                CustomerSort::CreatedAt => {
+                    a.0.parse::<i64>()
+                        .unwrap_or(0)
+                        .cmp(&b.0.parse::<i64>().unwrap_or(0))
+                }
+                _ => a.0.as_bytes().cmp(b.0.as_bytes()),
+            };
+            by_key.then(a.1.cmp(&b.1))
+        });
+        if descending {
+            expected.reverse();
+        }
+        let mut seen = Vec::new();
+        let (mut after_key, mut after_id) = (None, None);
+        loop {
+            let query = CustomerQuery {
+                sort,
+                descending,
+                after_key: after_key.clone(),
+                after_id: after_id.clone(),
+                limit: 3,
+                ..Default::default()
+            };
+            let page = store.list_customers(&query).await.expect("list");
+            if page.is_empty() {
+                break;
+            }
+            let last = page.last().expect("a record");
+            after_key = Some(sort.key_of(last));
+            after_id = Some(last.id.to_string());
+            seen.extend(page.iter().map(|c| c.id.to_string()));
+        }
+        let expected_ids: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+        assert_eq!(seen, expected_ids, "{sort:?} descending={descending}");
+    }
 }

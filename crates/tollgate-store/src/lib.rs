@@ -23,9 +23,9 @@ use tollgate_domain::usage::{DailyUsage, UsageLine};
 
 pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStatus};
 pub use records::{
-    ApiToken, BillingQuery, BookSummary, CustomerQuery, Fingerprinted, IdempotentResponse,
-    LoginOutcome, MigrationStatus, Session, StaffChange, StaffRecord, UpsertCounts, UpsertMode,
-    UpsertReport, WriteMeta, fingerprint,
+    ApiToken, BillingQuery, BookSummary, CustomerQuery, CustomerSort, Fingerprinted,
+    IdempotentResponse, LoginOutcome, MigrationStatus, Session, StaffChange, StaffRecord,
+    UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
 };
 
 /// What went wrong in the store. Messages name the operation; database detail stays inside.

@@ -68,9 +68,55 @@ pub struct CustomerQuery {
     pub risk_tier: Option<RiskTier>,
     pub country: Option<String>,
     pub cloud: Option<Cloud>,
-    /// Only ids greater than this (cursor pagination).
+    /// Only ids greater than this (cursor pagination); with a sort other than id, together with
+    /// `after_key`, the sort value of the last record seen.
     pub after_id: Option<String>,
+    pub after_key: Option<String>,
+    pub sort: CustomerSort,
+    pub descending: bool,
     pub limit: u32,
+}
+
+/// What customers are listed by; ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomerSort {
+    #[default]
+    Id,
+    CompanyName,
+    Country,
+    CreatedAt,
+}
+
+impl CustomerSort {
+    pub fn parse(text: &str) -> Option<CustomerSort> {
+        match text {
+            "id" => Some(CustomerSort::Id),
+            "company_name" => Some(CustomerSort::CompanyName),
+            "country" => Some(CustomerSort::Country),
+            "created_at" => Some(CustomerSort::CreatedAt),
+            _ => None,
+        }
+    }
+
+    /// The column sorted by.
+    pub fn column(self) -> &'static str {
+        match self {
+            CustomerSort::Id => "id",
+            CustomerSort::CompanyName => "company_name",
+            CustomerSort::Country => "country",
+            CustomerSort::CreatedAt => "created_at",
+        }
+    }
+
+    /// The sort value of a customer, as the cursor carries it.
+    pub fn key_of(self, customer: &tollgate_domain::customer::Customer) -> String {
+        match self {
+            CustomerSort::Id => customer.id.to_string(),
+            CustomerSort::CompanyName => customer.company_name.clone(),
+            CustomerSort::Country => customer.country.clone(),
+            CustomerSort::CreatedAt => customer.created_at.millis().to_string(),
+        }
+    }
 }
 
 /// A page of invoices or payments, by id.
