@@ -36,6 +36,7 @@ use tollgate_domain::staff::StaffUser;
 use tollgate_domain::subscription::Subscription;
 use tollgate_domain::time::{Timestamp, date_to_days};
 use tollgate_domain::usage::{DailyUsage, UsageLine};
+use tollgate_store::SubscriptionQuery;
 use tollgate_store::codec::{chain_events, encode_contacts, encode_enums, encode_strings};
 use tollgate_store::{
     ApiToken, Backend, BillingQuery, BookSummary, CustomerQuery, CustomerSort, Fingerprinted,
@@ -755,6 +756,62 @@ impl Store for PgStore {
             .await?
             .into_keys()
             .collect())
+    }
+
+    async fn list_subscriptions_page(
+        &self,
+        query: &SubscriptionQuery,
+    ) -> StoreResult<Vec<Subscription>> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT id, customer_id, product, sku, kind, quantity, state, state_reasons, admin_access, \
+             monthly_price_micros, currency, created_at FROM subscriptions WHERE 1 = 1",
+        );
+        if let Some(customer) = &query.customer_id {
+            sql.push(" AND customer_id = ")
+                .push_bind(customer.to_string());
+        }
+        if let Some(state) = query.state {
+            sql.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(kind) = query.kind {
+            sql.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(after) = &query.after_id {
+            sql.push(" AND id COLLATE \"C\" > ")
+                .push_bind(after.clone());
+        }
+        sql.push(" ORDER BY id COLLATE \"C\" LIMIT ")
+            .push_bind(query.limit.clamp(1, 1000) as i64);
+        let found = sql
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("list subscriptions"))?;
+        found.iter().map(rows::subscription).collect()
+    }
+
+    async fn get_subscription(&self, id: &SubscriptionId) -> StoreResult<Option<Subscription>> {
+        let row = sqlx::query(
+            "SELECT id, customer_id, product, sku, kind, quantity, state, state_reasons, admin_access, \
+             monthly_price_micros, currency, created_at FROM subscriptions WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("get subscription"))?;
+        row.map(|r| rows::subscription(&r)).transpose()
+    }
+
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<Payment>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM payments WHERE id = $1",
+            rows::PAYMENT_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("get payment"))?;
+        row.map(|r| rows::payment(&r)).transpose()
     }
 
     async fn list_invoices(&self, query: &BillingQuery) -> StoreResult<Vec<Invoice>> {

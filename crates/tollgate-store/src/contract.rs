@@ -383,6 +383,51 @@ pub async fn subscriptions_upsert_and_list(store: &dyn Store) {
     let s3 = stored.iter().find(|s| s.id == sid("s3")).expect("s3");
     assert_eq!((s3.state, s3.quantity), (SubscriptionState::Suspended, 7));
     assert_eq!(s3.state_reasons, vec![StateReason::Nonpayment]);
+    let page = store
+        .list_subscriptions_page(&crate::SubscriptionQuery {
+            state: Some(SubscriptionState::Active),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    assert_eq!(
+        page.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["s1", "s2"]
+    );
+    let licences = crate::SubscriptionQuery {
+        kind: Some(SubscriptionKind::License),
+        customer_id: Some(cid("c1")),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_subscriptions_page(&licences)
+            .await
+            .expect("page"),
+        vec![licence.clone()]
+    );
+    let after = crate::SubscriptionQuery {
+        after_id: Some("s1".into()),
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_subscriptions_page(&after).await.expect("page")[0].id,
+        sid("s2")
+    );
+    assert_eq!(
+        store.get_subscription(&sid("s2")).await.expect("get"),
+        Some(licence.clone())
+    );
+    assert!(
+        store
+            .get_subscription(&sid("s9"))
+            .await
+            .expect("get")
+            .is_none()
+    );
     let existing = store
         .existing_subscriptions(&[sid("s1"), sid("s9")])
         .await
@@ -571,6 +616,11 @@ pub async fn invoices_payments_and_summary(store: &dyn Store) {
         .await
         .expect("list");
     assert_eq!(paid, vec![payment("p1", "i1", 100_000_000)]);
+    assert_eq!(
+        store.get_payment("p2").await.expect("get"),
+        Some(payment("p2", "i2", 20_000_000))
+    );
+    assert!(store.get_payment("p9").await.expect("get").is_none());
     let none = crate::BillingQuery {
         customer_id: Some(cid("c9")),
         limit: 10,

@@ -25,7 +25,7 @@ pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxSta
 pub use records::{
     ApiToken, BillingQuery, BookSummary, CustomerQuery, CustomerSort, Fingerprinted,
     IdempotentResponse, LoginOutcome, MigrationStatus, Session, StaffChange, StaffRecord,
-    UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
+    SubscriptionQuery, UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
 };
 
 /// What went wrong in the store. Messages name the operation; database detail stays inside.
@@ -140,6 +140,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<UpsertReport>;
     /// Which of `ids` are known invoices.
     async fn existing_invoices(&self, ids: &[String]) -> StoreResult<HashSet<String>>;
+
+    /// Subscriptions ordered by id, after the cursor, filtered.
+    async fn list_subscriptions_page(
+        &self,
+        query: &SubscriptionQuery,
+    ) -> StoreResult<Vec<Subscription>>;
+    async fn get_subscription(&self, id: &SubscriptionId) -> StoreResult<Option<Subscription>>;
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<Payment>>;
 
     /// Invoices ordered by id, after the cursor, of one customer or all.
     async fn list_invoices(&self, query: &BillingQuery) -> StoreResult<Vec<Invoice>>;

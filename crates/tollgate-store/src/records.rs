@@ -119,6 +119,16 @@ impl CustomerSort {
     }
 }
 
+/// A page of subscriptions, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionQuery {
+    pub customer_id: Option<tollgate_domain::ids::CustomerId>,
+    pub state: Option<tollgate_domain::subscription::SubscriptionState>,
+    pub kind: Option<tollgate_domain::subscription::SubscriptionKind>,
+    pub after_id: Option<String>,
+    pub limit: u32,
+}
+
 /// A page of invoices or payments, by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BillingQuery {
