@@ -381,3 +381,262 @@ pub async fn set_credit_limit(
     };
     save_customer(&state, &caller, customer).await
 }
+
+#[derive(Debug, Deserialize)]
+pub struct SubscriptionPage {
+    customer_id: Option<String>,
+    state: Option<String>,
+    kind: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn list_subscriptions(
+    State(state): State<ApiState>,
+    Query(page): Query<SubscriptionPage>,
+) -> ApiResult {
+    use tollgate_domain::TextEnum;
+    let limit = page.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+    }
+    let state_filter = page
+        .state
+        .as_deref()
+        .map(|v| {
+            tollgate_domain::subscription::SubscriptionState::parse_text(v).ok_or_else(|| {
+                ApiError::invalid(
+                    "state",
+                    format!(
+                        "'{v}' is not one of {}",
+                        tollgate_domain::subscription::SubscriptionState::expected()
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let kind = page
+        .kind
+        .as_deref()
+        .map(|v| {
+            tollgate_domain::subscription::SubscriptionKind::parse_text(v).ok_or_else(|| {
+                ApiError::invalid(
+                    "kind",
+                    format!(
+                        "'{v}' is not one of {}",
+                        tollgate_domain::subscription::SubscriptionKind::expected()
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let customer_id = page
+        .customer_id
+        .as_deref()
+        .map(|id| {
+            CustomerId::parse(id).map_err(|e| ApiError::invalid("customer_id", e.to_string()))
+        })
+        .transpose()?;
+    let query = tollgate_store::SubscriptionQuery {
+        customer_id,
+        state: state_filter,
+        kind,
+        after_id: page.after.clone(),
+        limit,
+    };
+    let subscriptions = state.store.list_subscriptions_page(&query).await?;
+    let ids = subscriptions.iter().map(|s| s.id.to_string()).collect();
+    Ok(Json(page_json(
+        subscriptions.iter().map(subscription_json).collect(),
+        ids,
+        limit,
+    ))
+    .into_response())
+}
+
+fn subscription_id(id: &str) -> Result<tollgate_domain::ids::SubscriptionId, ApiError> {
+    tollgate_domain::ids::SubscriptionId::parse(id)
+        .map_err(|e| ApiError::invalid("id", e.to_string()))
+}
+
+pub async fn get_subscription(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let subscription = state
+        .store
+        .get_subscription(&subscription_id(&id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("subscription"))?;
+    Ok(Json(subscription_json(&subscription)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionUpdate {
+    product: Option<String>,
+    sku: Option<String>,
+    quantity: Option<i64>,
+    monthly_price: Option<String>,
+    currency: Option<tollgate_domain::money::Currency>,
+}
+
+/// Changes a subscription's product, seats or price. Its state moves only through enforcement.
+pub async fn update_subscription(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SubscriptionUpdate>,
+) -> ApiResult {
+    let mut subscription = state
+        .store
+        .get_subscription(&subscription_id(&id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("subscription"))?;
+    if let Some(product) = body.product {
+        if product.trim().is_empty() {
+            return Err(ApiError::invalid("product", "is empty"));
+        }
+        subscription.product = product;
+    }
+    if let Some(sku) = body.sku {
+        subscription.sku = Some(sku);
+    }
+    if let Some(quantity) = body.quantity {
+        if quantity < 0 {
+            return Err(ApiError::invalid("quantity", "is negative"));
+        }
+        subscription.quantity = quantity;
+    }
+    if let Some(price) = body.monthly_price {
+        let currency = body
+            .currency
+            .or(subscription.monthly_price.map(|m| m.currency()))
+            .ok_or_else(|| ApiError::invalid("currency", "is required with monthly_price"))?;
+        subscription.monthly_price = Some(
+            tollgate_domain::money::Money::parse(&price, currency)
+                .map_err(|e| ApiError::invalid("monthly_price", e.to_string()))?,
+        );
+    }
+    let hash = fingerprint(format!("{subscription:?}").as_bytes());
+    state
+        .store
+        .upsert_subscriptions(
+            &[Fingerprinted {
+                record: subscription.clone(),
+                fingerprint: hash,
+            }],
+            UpsertMode::Replace,
+            &meta(&state, &caller),
+        )
+        .await?;
+    let stored = state
+        .store
+        .get_subscription(&subscription.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("subscription"))?;
+    Ok(Json(subscription_json(&stored)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceUpdate {
+    due_on: Option<chrono::NaiveDate>,
+    total: Option<String>,
+    tax: Option<String>,
+}
+
+/// Corrects an invoice: its due date or amounts (a credit note or a dispute comes later).
+pub async fn update_invoice(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<InvoiceUpdate>,
+) -> ApiResult {
+    let mut invoice = state
+        .store
+        .get_invoice(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))?;
+    let currency = invoice.total.currency();
+    if let Some(due_on) = body.due_on {
+        if due_on < invoice.issued_on {
+            return Err(ApiError::invalid("due_on", "is before the issue date"));
+        }
+        invoice.due_on = due_on;
+    }
+    if let Some(total) = body.total {
+        invoice.total = tollgate_domain::money::Money::parse(&total, currency)
+            .map_err(|e| ApiError::invalid("total", e.to_string()))?;
+    }
+    if let Some(tax) = body.tax {
+        invoice.tax = tollgate_domain::money::Money::parse(&tax, currency)
+            .map_err(|e| ApiError::invalid("tax", e.to_string()))?;
+    }
+    let hash = fingerprint(format!("{invoice:?}").as_bytes());
+    state
+        .store
+        .upsert_invoices(
+            &[Fingerprinted {
+                record: invoice.clone(),
+                fingerprint: hash,
+            }],
+            &meta(&state, &caller),
+        )
+        .await?;
+    Ok(Json(invoice_json(&invoice)).into_response())
+}
+
+pub async fn get_payment(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let payment = state
+        .store
+        .get_payment(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment"))?;
+    Ok(Json(payment_json(&payment)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentUpdate {
+    /// The invoice the payment settles; `null` leaves it unallocated.
+    invoice_id: Option<String>,
+}
+
+/// Allocates a payment to an invoice of the same customer (or takes it off one).
+pub async fn update_payment(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PaymentUpdate>,
+) -> ApiResult {
+    let mut payment = state
+        .store
+        .get_payment(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment"))?;
+    payment.invoice_id = match body.invoice_id {
+        None => None,
+        Some(invoice_id) => {
+            let invoice = state.store.get_invoice(&invoice_id).await?.ok_or_else(|| {
+                ApiError::invalid("invoice_id", format!("unknown invoice '{invoice_id}'"))
+            })?;
+            if invoice.customer_id != payment.customer_id {
+                return Err(ApiError::invalid(
+                    "invoice_id",
+                    "the invoice belongs to another customer",
+                ));
+            }
+            Some(invoice.id)
+        }
+    };
+    let hash = fingerprint(format!("{payment:?}").as_bytes());
+    state
+        .store
+        .upsert_payments(
+            &[Fingerprinted {
+                record: payment.clone(),
+                fingerprint: hash,
+            }],
+            &meta(&state, &caller),
+        )
+        .await?;
+    Ok(Json(payment_json(&payment)).into_response())
+}

@@ -320,6 +320,37 @@ fn credit_limit() -> Value {
     )
 }
 
+fn subscription_page() -> Value {
+    object(
+        json!({ "items": { "type": "array", "items": subscription_schema() }, "next_cursor": { "type": ["string", "null"] } }),
+        &["items", "next_cursor"],
+    )
+}
+
+fn subscription_update() -> Value {
+    object(
+        json!({
+            "product": { "type": "string" }, "sku": { "type": "string" }, "quantity": { "type": "integer", "minimum": 0 },
+            "monthly_price": { "type": "string" }, "currency": { "type": "string" }
+        }),
+        &[],
+    )
+}
+
+fn invoice_update() -> Value {
+    object(
+        json!({ "due_on": { "type": "string" }, "total": { "type": "string" }, "tax": { "type": "string" } }),
+        &[],
+    )
+}
+
+fn payment_update() -> Value {
+    object(
+        json!({ "invoice_id": { "type": ["string", "null"] } }),
+        &["invoice_id"],
+    )
+}
+
 fn subscription_create() -> Value {
     object(
         json!({
@@ -595,6 +626,66 @@ pub fn routes() -> Vec<RouteSpec> {
             status: 200,
             response: customer_schema,
             example: || json!({ "id": "example-customer", "amount": "75000.00", "currency": "CZK" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/subscriptions",
+            access: Permission(P::CustomersRead),
+            summary: "Subscriptions: filters customer_id, state, kind; cursor after=next_cursor; limit 1–500",
+            request: None,
+            status: 200,
+            response: subscription_page,
+            example: none,
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/subscriptions/{id}",
+            access: Permission(P::CustomersRead),
+            summary: "One subscription",
+            request: None,
+            status: 200,
+            response: subscription_schema,
+            example: || json!({ "id": "example-subscription" }),
+        },
+        RouteSpec {
+            method: "PATCH",
+            path: "/v1/subscriptions/{id}",
+            access: Permission(P::CustomersWrite),
+            summary: "Change a subscription's product, seats or price (not its state)",
+            request: Some(subscription_update),
+            status: 200,
+            response: subscription_schema,
+            example: || json!({ "id": "example-subscription", "quantity": 12 }),
+        },
+        RouteSpec {
+            method: "PATCH",
+            path: "/v1/invoices/{id}",
+            access: Permission(P::BillingWrite),
+            summary: "Correct an invoice's due date or amounts",
+            request: Some(invoice_update),
+            status: 200,
+            response: invoice_schema,
+            example: || json!({ "id": "example-invoice", "due_on": "2026-11-15" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/payments/{id}",
+            access: Permission(P::BillingRead),
+            summary: "One payment",
+            request: None,
+            status: 200,
+            response: payment_schema,
+            example: || json!({ "id": "example-payment" }),
+        },
+        RouteSpec {
+            method: "PATCH",
+            path: "/v1/payments/{id}",
+            access: Permission(P::BillingWrite),
+            summary: "Allocate a payment to an invoice of the same customer",
+            request: Some(payment_update),
+            status: 200,
+            response: payment_schema,
+            example: || json!({ "id": "example-payment", "invoice_id": "example-invoice" }),
         },
     ]
 }

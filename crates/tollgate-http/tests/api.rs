@@ -86,6 +86,41 @@ async fn spawn_app() -> App {
         )
         .await
         .expect("invoice");
+    let mut example_subscription =
+        tollgate_store::contract::subscription("example-subscription", "example-customer");
+    example_subscription.quantity = 10;
+    store
+        .upsert_subscriptions(
+            &[Fingerprinted {
+                record: example_subscription,
+                fingerprint: 1,
+            }],
+            UpsertMode::Replace,
+            &meta(),
+        )
+        .await
+        .expect("subscription");
+    let example_payment = tollgate_domain::billing::Payment {
+        id: tollgate_domain::ids::PaymentId::parse("example-payment").expect("id"),
+        customer_id: tollgate_domain::ids::CustomerId::parse("example-customer").expect("id"),
+        invoice_id: None,
+        amount: tollgate_domain::money::Money::from_micros(
+            100_000_000,
+            tollgate_domain::money::Currency::CZK,
+        ),
+        received_at: meta().at,
+        method: tollgate_domain::billing::PaymentMethod::BankTransfer,
+    };
+    store
+        .upsert_payments(
+            &[Fingerprinted {
+                record: example_payment,
+                fingerprint: 1,
+            }],
+            &meta(),
+        )
+        .await
+        .expect("payment");
     let example_user = tollgate_domain::staff::StaffUser {
         id: "example-user".into(),
         email: "example.user@partner.example".into(),

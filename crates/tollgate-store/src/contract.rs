@@ -105,7 +105,7 @@ fn fp<T>(record: T, fingerprint: i64) -> Fingerprinted<T> {
     }
 }
 
-fn subscription(id: &str, customer_id: &str) -> Subscription {
+pub fn subscription(id: &str, customer_id: &str) -> Subscription {
     Subscription {
         id: sid(id),
         customer_id: cid(customer_id),
