@@ -40,23 +40,66 @@ fn id<T>(
     parse(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-pub fn customer(row: &SqliteRow) -> StoreResult<Customer> {
-    let currency: Option<String> = get(row, "currency")?;
+/// Reading columns by name from either driver's row: the customer decoder serves both the sqlx
+/// pools and the rusqlite read path of hot single-record reads.
+pub trait Columns {
+    fn text(&self, column: &str) -> StoreResult<String>;
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>>;
+    fn int(&self, column: &str) -> StoreResult<i64>;
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>>;
+}
+
+impl Columns for SqliteRow {
+    fn text(&self, column: &str) -> StoreResult<String> {
+        get(self, column)
+    }
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>> {
+        get(self, column)
+    }
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        get(self, column)
+    }
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>> {
+        get(self, column)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn text(&self, column: &str) -> StoreResult<String> {
+        self.get(column)
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    }
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>> {
+        self.get(column)
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    }
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        self.get(column)
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    }
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>> {
+        self.get(column)
+            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    }
+}
+
+pub fn customer(row: &impl Columns) -> StoreResult<Customer> {
+    let currency = row.opt_text("currency")?;
     Ok(Customer {
-        id: id(get(row, "id")?, CustomerId::parse, "id")?,
-        tenant_id: get(row, "tenant_id")?,
-        company_name: get(row, "company_name")?,
-        registration_number: get(row, "registration_number")?,
-        vat_id: get(row, "vat_id")?,
-        country: get(row, "country")?,
-        domain: get(row, "domain")?,
-        contacts: decode_contacts(&get::<String>(row, "contacts")?)?,
-        language: parse_enum(&get::<String>(row, "language")?, "language")?,
-        cloud: parse_enum(&get::<String>(row, "cloud")?, "cloud")?,
-        risk_tier: parse_enum(&get::<String>(row, "risk_tier")?, "risk_tier")?,
-        status: parse_enum(&get::<String>(row, "status")?, "status")?,
+        id: id(row.text("id")?, CustomerId::parse, "id")?,
+        tenant_id: row.opt_text("tenant_id")?,
+        company_name: row.text("company_name")?,
+        registration_number: row.opt_text("registration_number")?,
+        vat_id: row.opt_text("vat_id")?,
+        country: row.text("country")?,
+        domain: row.opt_text("domain")?,
+        contacts: decode_contacts(&row.text("contacts")?)?,
+        language: parse_enum(&row.text("language")?, "language")?,
+        cloud: parse_enum(&row.text("cloud")?, "cloud")?,
+        risk_tier: parse_enum(&row.text("risk_tier")?, "risk_tier")?,
+        status: parse_enum(&row.text("status")?, "status")?,
         credit_limit: optional_money(
-            get(row, "credit_limit_micros")?,
+            row.opt_int("credit_limit_micros")?,
             currency.as_deref(),
             "credit_limit",
         )?,
@@ -64,8 +107,8 @@ pub fn customer(row: &SqliteRow) -> StoreResult<Customer> {
             .as_deref()
             .map(|c| parse_currency(c, "currency"))
             .transpose()?,
-        created_at: Timestamp::from_millis(get(row, "created_at")?),
-        tags: decode_strings(&get::<String>(row, "tags")?, "tags")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        tags: decode_strings(&row.text("tags")?, "tags")?,
     })
 }
 
