@@ -345,6 +345,7 @@ pub struct NewToken {
 pub async fn create_token(
     State(state): State<ApiState>,
     Extension(Caller(caller)): Extension<Caller>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult {
     if body.name.trim().is_empty() || body.name.len() > 100 {
@@ -358,11 +359,14 @@ pub async fn create_token(
         ));
     }
     let meta = meta(&state, &caller);
-    if !state.limiter.allow(
-        &format!("token:{}", caller.id),
-        meta.at,
-        state.settings.token_creations_per_minute,
-    ) {
+    let limit = state.settings.token_creations_per_minute;
+    let per_account = state
+        .limiter
+        .allow(&format!("token-account:{}", caller.id), meta.at, limit);
+    let per_ip = state
+        .limiter
+        .allow(&format!("token-ip:{}", peer.ip()), meta.at, limit);
+    if !(per_account && per_ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

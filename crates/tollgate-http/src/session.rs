@@ -85,11 +85,20 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let ip: IpAddr = peer.ip();
-    if !state.limiter.allow(
-        &format!("login:{ip}"),
+    // Per client address, and per account (a spread-out attack on one account is also slowed
+    // by the account's own lockout).
+    let account = body.email.trim().to_ascii_lowercase();
+    let per_ip = state.limiter.allow(
+        &format!("login-ip:{ip}"),
         now,
         state.settings.login_attempts_per_minute,
-    ) {
+    );
+    let per_account = state.limiter.allow(
+        &format!("login-account:{account}"),
+        now,
+        state.settings.login_attempts_per_minute,
+    );
+    if !(per_ip && per_account) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

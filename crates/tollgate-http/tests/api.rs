@@ -713,3 +713,34 @@ async fn customers_page_by_any_sort_with_an_opaque_cursor() {
         (422, Some("sort"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_creation_and_logins_are_rate_limited() {
+    let app = spawn_app().await;
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let body = serde_json::json!({ "name": format!("t{i}") });
+        statuses.push(
+            app.call("POST", "/v1/tokens", Some(&body), Some("global_admin"))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses[..10], [201; 10]);
+    assert_eq!(
+        statuses[10], 429,
+        "the eleventh token in a minute is refused"
+    );
+    let mut logins = Vec::new();
+    for i in 0..21 {
+        let body =
+            serde_json::json!({ "email": format!("nobody{i}@partner.example"), "password": "x" });
+        let (status, _) = app.call("POST", "/v1/auth/login", Some(&body), None).await;
+        logins.push(status);
+    }
+    assert!(logins[..20].iter().all(|s| *s == 401), "{logins:?}");
+    assert_eq!(
+        logins[20], 429,
+        "the 21st login from one address in a minute is refused"
+    );
+}

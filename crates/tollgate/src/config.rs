@@ -18,6 +18,21 @@ pub struct Config {
     pub billing: BillingConfig,
     pub worker: WorkerConfig,
     pub webhook: WebhookConfig,
+    pub api: ApiConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Mark the session cookie `Secure`; turn off only for plain-HTTP localhost.
+    pub secure_cookies: bool,
+    /// Login attempts a minute, per client address and per account.
+    pub login_attempts_per_minute: usize,
+    /// API tokens created a minute, per client address and per account.
+    pub token_creations_per_minute: usize,
+    /// Failed logins in a row that lock an account, and for how long (minutes).
+    pub lockout_failures: i32,
+    pub lockout_minutes: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +83,13 @@ impl Default for Config {
                 url: None,
                 timeout_seconds: 10,
             },
+            api: ApiConfig {
+                secure_cookies: true,
+                login_attempts_per_minute: 20,
+                token_creations_per_minute: 10,
+                lockout_failures: 5,
+                lockout_minutes: 15,
+            },
         }
     }
 }
@@ -103,6 +125,17 @@ poll_millis = 500
 # The partner's endpoint for webhook effects. Unset: webhook effects wait in the outbox.
 # url = "https://partner.example/tollgate/events"
 timeout_seconds = 10
+
+[api]
+# Mark the session cookie Secure. Turn off only to use the console over plain HTTP on localhost.
+secure_cookies = true
+# Login attempts a minute, per client address and per account.
+login_attempts_per_minute = 20
+# API tokens created a minute, per client address and per account.
+token_creations_per_minute = 10
+# Failed logins in a row that lock an account, and for how many minutes.
+lockout_failures = 5
+lockout_minutes = 15
 "#;
 
 /// Loads the configuration from defaults, the file (when it exists) and the environment.

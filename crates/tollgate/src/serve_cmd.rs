@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tollgate_domain::SystemClock;
-use tollgate_http::ApiState;
+use tollgate_domain::staff::LockoutPolicy;
+use tollgate_http::{ApiSettings, ApiState};
 use tollgate_store::Store;
 
 use crate::config::Config;
@@ -45,12 +46,18 @@ pub async fn run(
     let shutdown = async move {
         let _ = until_stopped.wait_for(|stop| *stop).await;
     };
-    tollgate_http::serve(
-        listener,
-        ApiState::new(store, Arc::new(SystemClock)),
-        shutdown,
-    )
-    .await?;
+    let settings = ApiSettings {
+        lockout: LockoutPolicy {
+            max_failures: config.api.lockout_failures,
+            lock_millis: config.api.lockout_minutes * 60_000,
+            ..LockoutPolicy::default()
+        },
+        secure_cookies: config.api.secure_cookies,
+        login_attempts_per_minute: config.api.login_attempts_per_minute,
+        token_creations_per_minute: config.api.token_creations_per_minute,
+    };
+    let state = ApiState::with_settings(store, Arc::new(SystemClock), settings);
+    tollgate_http::serve(listener, state, shutdown).await?;
     if let Some(worker) = worker {
         let _ = worker.await;
     }
