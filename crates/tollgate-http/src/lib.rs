@@ -18,7 +18,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{any, delete, get, patch, post, put};
 use rand::Rng;
 use tollgate_domain::staff::{LockoutPolicy, StaffUser, allows};
 use tollgate_domain::time::Clock;
@@ -176,7 +176,7 @@ pub fn router(state: ApiState) -> Router {
             ("POST", "/v1/auth/password") => post(session::change_password),
             // A table entry without a handler is a programming error the tests catch: the
             // route answers 501 rather than silently not existing.
-            _ => get(handlers::not_implemented),
+            _ => any(handlers::not_implemented),
         };
         router = router.route(route.path, handler);
     }
