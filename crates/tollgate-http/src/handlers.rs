@@ -115,7 +115,11 @@ pub struct CustomerFilter {
     order: Option<String>,
 }
 
-fn parse_filter<T: TextEnum>(field: &str, value: &Option<String>) -> Result<Option<T>, ApiError> {
+/// An optional enum query parameter, or an error naming it and its accepted values.
+pub fn parse_filter<T: TextEnum>(
+    field: &str,
+    value: &Option<String>,
+) -> Result<Option<T>, ApiError> {
     value
         .as_deref()
         .map(|v| {

@@ -13,7 +13,7 @@ use tollgate_domain::ids::CustomerId;
 use tollgate_formats::native::{CustomerRecord, InvoiceRecord, PaymentRecord, SubscriptionRecord};
 use tollgate_store::{BillingQuery, Fingerprinted, UpsertMode, WriteMeta, fingerprint};
 
-use crate::handlers::{customer_json, subscription_json};
+use crate::handlers::{customer_json, parse_filter, subscription_json};
 use crate::{ApiError, ApiJson, ApiState, Caller};
 
 type ApiResult = Result<Response, ApiError>;
@@ -395,41 +395,12 @@ pub async fn list_subscriptions(
     State(state): State<ApiState>,
     Query(page): Query<SubscriptionPage>,
 ) -> ApiResult {
-    use tollgate_domain::TextEnum;
     let limit = page.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 500"));
     }
-    let state_filter = page
-        .state
-        .as_deref()
-        .map(|v| {
-            tollgate_domain::subscription::SubscriptionState::parse_text(v).ok_or_else(|| {
-                ApiError::invalid(
-                    "state",
-                    format!(
-                        "'{v}' is not one of {}",
-                        tollgate_domain::subscription::SubscriptionState::expected()
-                    ),
-                )
-            })
-        })
-        .transpose()?;
-    let kind = page
-        .kind
-        .as_deref()
-        .map(|v| {
-            tollgate_domain::subscription::SubscriptionKind::parse_text(v).ok_or_else(|| {
-                ApiError::invalid(
-                    "kind",
-                    format!(
-                        "'{v}' is not one of {}",
-                        tollgate_domain::subscription::SubscriptionKind::expected()
-                    ),
-                )
-            })
-        })
-        .transpose()?;
+    let state_filter = parse_filter("state", &page.state)?;
+    let kind = parse_filter("kind", &page.kind)?;
     let customer_id = page
         .customer_id
         .as_deref()
