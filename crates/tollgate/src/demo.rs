@@ -24,8 +24,8 @@ pub struct DemoArgs {
     days: u32,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Where to keep the demo's files and database (default: a new folder in the system's
-    /// temporary directory).
+    /// Where to keep the demo's files and database (default: `tollgate-demo` in the system's
+    /// temporary directory, replaced on every run).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// Print the summary and exit without serving the console.
@@ -37,7 +37,8 @@ pub async fn run(args: &DemoArgs, config: &Config, json: bool) -> anyhow::Result
     let started = Instant::now();
     let dir = match &args.dir {
         Some(dir) => dir.clone(),
-        None => std::env::temp_dir().join(format!("tollgate-demo-{}", std::process::id())),
+        // One folder, replaced on every run, so that repeated demos do not pile up.
+        None => std::env::temp_dir().join("tollgate-demo"),
     };
     let book = dir.join("book");
     let db_path = dir.join("tollgate.db");
