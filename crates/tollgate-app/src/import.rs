@@ -64,13 +64,18 @@ pub enum FileFormat {
     Ndjson,
     /// A Partner Center reconciliation CSV.
     PartnerCenterCsv,
+    /// A Partner Center JSON response (Azure utilization records).
+    PartnerCenterJson,
 }
 
 impl FileFormat {
     /// Guesses the format from the file name: `.csv` is Partner Center's, anything else NDJSON.
     pub fn from_name(name: &str) -> FileFormat {
-        if name.to_ascii_lowercase().ends_with(".csv") {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") {
             FileFormat::PartnerCenterCsv
+        } else if lower.ends_with(".json") {
+            FileFormat::PartnerCenterJson
         } else {
             FileFormat::Ndjson
         }
@@ -178,8 +183,11 @@ pub async fn import_reader<R: Read + Send + 'static>(
                 Err(e) => report.fatal = Some(e.to_string()),
             }
         }
-        (_, FileFormat::PartnerCenterCsv) => {
-            report.fatal = Some(format!("{} are imported from NDJSON, not CSV", kind.noun()));
+        (ImportKind::Usage, FileFormat::PartnerCenterJson) => {
+            import_utilization(store, input, options, &meta, &mut report).await?
+        }
+        (_, FileFormat::PartnerCenterCsv | FileFormat::PartnerCenterJson) => {
+            report.fatal = Some(format!("{} are imported from NDJSON", kind.noun()));
         }
         (_, FileFormat::Ndjson) => {
             import_ndjson(
@@ -637,6 +645,99 @@ fn usage_line(
         quantity_micros: row.quantity_micros,
         vcpu_hours_micros: row.vcpu_hours_micros,
     })
+}
+
+/// Imports Partner Center Azure utilization records (a JSON response, small enough to read
+/// whole). They carry quantities but no prices: cost stays 0 (in USD) until the usage is rated.
+async fn import_utilization<R: Read>(
+    store: &dyn Store,
+    mut input: R,
+    options: &ImportOptions,
+    meta: &WriteMeta,
+    report: &mut FileReport,
+) -> Result<(), ImportError> {
+    use tollgate_formats::partner_center::utilization_json::read_utilization;
+    let mut text = String::new();
+    if let Err(e) = input.read_to_string(&mut text) {
+        report.fatal = Some(format!("cannot read: {e}"));
+        return Ok(());
+    }
+    let (owner, rows) = match read_utilization(&text) {
+        Ok(read) => read,
+        Err(e) => {
+            report.fatal = Some(e.to_string());
+            return Ok(());
+        }
+    };
+    let customer = match (
+        &options.customer,
+        owner.customer_id.as_deref().map(CustomerId::parse),
+    ) {
+        (Some(id), _) => id.clone(),
+        (None, Some(Ok(id))) => id,
+        _ => {
+            report.fatal = Some("the file names no customer: pass --customer".into());
+            return Ok(());
+        }
+    };
+    let subscription = match (
+        &options.subscription,
+        owner.subscription_id.as_deref().map(SubscriptionId::parse),
+    ) {
+        (Some(id), _) => id.clone(),
+        (None, Some(Ok(id))) => id,
+        _ => {
+            report.fatal = Some("the file names no subscription: pass --subscription".into());
+            return Ok(());
+        }
+    };
+    let mut lines = Vec::new();
+    for row in rows {
+        match row {
+            Ok(row) => lines.push(UsageLine {
+                line_key: tollgate_formats::clustered_key(
+                    customer.as_str().as_bytes(),
+                    u128::from_be_bytes(row.line_key)
+                        ^ xxhash_rust::xxh3::xxh3_128(
+                            format!("{customer}\u{1f}{subscription}").as_bytes(),
+                        ),
+                ),
+                content_hash: row.content_hash,
+                customer_id: customer.clone(),
+                subscription_id: subscription.clone(),
+                day: row.day,
+                meter_category: row.meter_category.into(),
+                region: row.region.into(),
+                currency: tollgate_domain::money::Currency::USD,
+                cost_micros: 0,
+                quantity_micros: row.quantity_micros,
+                vcpu_hours_micros: 0,
+            }),
+            Err(e) => report.rejected.push(e),
+        }
+    }
+    let refs = BTreeMap::from([(
+        customer.to_string(),
+        CustomerRef {
+            id: customer.to_string(),
+            name: customer.to_string(),
+            domain: None,
+            country: None,
+        },
+    )]);
+    create_missing_customers(store, refs, meta, report).await?;
+    create_missing_subscriptions(
+        store,
+        BTreeMap::from([(subscription, customer)]),
+        None,
+        meta,
+        report,
+    )
+    .await?;
+    if !lines.is_empty() {
+        report.counts.add(store.import_usage(&lines, meta).await?);
+    }
+    Ok(())
 }
 
 /// A batch of usage lines parsed off the runtime, with the owners it names.

@@ -265,3 +265,45 @@ async fn sqlx_update(store: &tollgate_store_sqlite::SqliteStore) {
         .expect("tamper");
     assert_eq!(changed, 1);
 }
+
+#[test]
+fn the_partner_center_utilization_fixture_imports_all_37_records_once() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/partner-center/GetAzureUtilization.json"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let first = tollgate(&db, &["--json", "import", "usage", fixture]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).expect("json");
+    assert_eq!(report[0]["new"], 37, "{report}");
+    assert_eq!(
+        report[0]["customers_created"],
+        serde_json::json!(["278aaea7-4b3f-4a69-a115-ab07bf793396"])
+    );
+    let again: serde_json::Value =
+        serde_json::from_slice(&tollgate(&db, &["--json", "import", "usage", fixture]).stdout)
+            .expect("json");
+    assert_eq!(
+        (again[0]["new"].as_u64(), again[0]["unchanged"].as_u64()),
+        (Some(0), Some(37))
+    );
+    assert_eq!(summary(&db)["lines"], 37);
+    // Booked to another owner, the same file is other usage.
+    let other = tollgate(
+        &db,
+        &[
+            "--json",
+            "import",
+            "usage",
+            fixture,
+            "--customer",
+            "c-other",
+            "--subscription",
+            "s-other",
+        ],
+    );
+    let other: serde_json::Value = serde_json::from_slice(&other.stdout).expect("json");
+    assert_eq!(other[0]["new"], 37);
+}

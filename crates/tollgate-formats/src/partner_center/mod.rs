@@ -4,6 +4,7 @@
 pub mod columns;
 pub mod invoice_csv;
 pub mod usage_csv;
+pub mod utilization_json;
 
 use tollgate_domain::customer::parse_country;
 
