@@ -1,0 +1,3 @@
+//! Usage monitoring: budgets now; caps, anomalies and exposure follow.
+
+pub mod budget;
