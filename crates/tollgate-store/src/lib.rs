@@ -24,7 +24,7 @@ use tollgate_domain::usage::{DailyUsage, UsageLine};
 pub use outbox::{EffectKind, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStatus};
 pub use records::{
     ApiToken, BillingQuery, BookSummary, CustomerQuery, CustomerSort, Fingerprinted,
-    IdempotentResponse, LoginOutcome, MigrationStatus, Session, StaffChange, StaffRecord,
+    IdempotentResponse, LoginOutcome, MigrationStatus, NewAlert, Session, StaffChange, StaffRecord,
     SubscriptionQuery, UpsertCounts, UpsertMode, UpsertReport, WriteMeta, fingerprint,
 };
 
@@ -241,6 +241,33 @@ pub trait Store: Send + Sync + 'static {
         &self,
         secret_hash: &str,
     ) -> StoreResult<Option<(ApiToken, StaffRecord)>>;
+
+    // Budgets and alerts.
+
+    /// Sets (or replaces) a customer's monthly budget; audited.
+    async fn set_budget(
+        &self,
+        budget: &tollgate_domain::monitoring::Budget,
+        meta: &WriteMeta,
+    ) -> StoreResult<()>;
+    async fn list_budgets(&self) -> StoreResult<Vec<tollgate_domain::monitoring::Budget>>;
+    /// A customer's usage cost in one currency between two days, inclusive (micro-units).
+    async fn usage_spend(
+        &self,
+        customer: &CustomerId,
+        currency: tollgate_domain::money::Currency,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<i64>;
+    /// Raises alerts not raised before (by `dedup_key`), each with its audit event and a
+    /// webhook notification in the outbox, in one transaction; returns the ids raised now.
+    async fn raise_alerts(&self, alerts: &[NewAlert], meta: &WriteMeta)
+    -> StoreResult<Vec<String>>;
+    /// Alerts, newest first, of one kind or all.
+    async fn list_alerts(
+        &self,
+        kind: Option<tollgate_domain::monitoring::AlertKind>,
+    ) -> StoreResult<Vec<tollgate_domain::monitoring::Alert>>;
 
     // Sessions and idempotency.
 

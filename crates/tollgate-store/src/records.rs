@@ -234,3 +234,28 @@ pub struct IdempotentResponse {
     pub body: String,
     pub created_at: Timestamp,
 }
+
+/// An alert to raise: raised once per `dedup_key`; raising it again changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    pub dedup_key: String,
+    pub kind: tollgate_domain::monitoring::AlertKind,
+    pub severity: tollgate_domain::monitoring::Severity,
+    /// Percent, 0–100.
+    pub confidence: u8,
+    pub customer_id: Option<tollgate_domain::ids::CustomerId>,
+    pub subscription_id: Option<tollgate_domain::ids::SubscriptionId>,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub evidence: Vec<(String, String)>,
+}
+
+impl NewAlert {
+    /// The alert's id: derived from its key, so the same finding always has the same id.
+    pub fn id(&self) -> String {
+        format!(
+            "alr_{:016x}",
+            xxhash_rust::xxh3::xxh3_64(self.dedup_key.as_bytes())
+        )
+    }
+}
