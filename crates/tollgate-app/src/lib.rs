@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod import;
+pub mod monitor;
 pub mod worker;
 
 use std::sync::Arc;

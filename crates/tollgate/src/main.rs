@@ -8,6 +8,7 @@ mod audit_cmd;
 mod config;
 mod demo;
 mod import_cmd;
+mod monitor_cmd;
 mod serve_cmd;
 mod users_cmd;
 mod worker_cmd;
@@ -84,6 +85,21 @@ enum Command {
         /// Do not run the outbox worker in this process.
         #[arg(long)]
         no_worker: bool,
+    },
+    /// Monthly spending budgets per customer.
+    Budgets {
+        #[command(subcommand)]
+        command: monitor_cmd::BudgetsCommand,
+    },
+    /// Evaluate monitoring as of a day.
+    Monitor {
+        #[command(subcommand)]
+        command: monitor_cmd::MonitorCommand,
+    },
+    /// Alerts from every engine.
+    Alerts {
+        #[command(subcommand)]
+        command: monitor_cmd::AlertsCommand,
     },
     /// Staff accounts and their roles.
     Users {
@@ -230,6 +246,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
             store.migrate().await?;
             serve_cmd::run(store, &config, listen, *no_worker).await
+        }
+        Command::Budgets { command } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            monitor_cmd::budgets(store.as_ref(), command, cli.json).await
+        }
+        Command::Monitor { command } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            monitor_cmd::monitor(store.as_ref(), command, cli.json).await
+        }
+        Command::Alerts { command } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            monitor_cmd::alerts(store.as_ref(), command, cli.json).await
         }
         Command::Users { command } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;

@@ -307,3 +307,88 @@ fn the_partner_center_utilization_fixture_imports_all_37_records_once() {
     let other: serde_json::Value = serde_json::from_slice(&other.stdout).expect("json");
     assert_eq!(other[0]["new"], 37);
 }
+
+#[test]
+fn budget_crossings_alert_once_per_month() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("book");
+    simulate(&book, "10", "20", "5");
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    for (kind, file) in [("customers", "customers.ndjson"), ("usage", "usage.csv")] {
+        let out = tollgate(
+            &db,
+            &["import", kind, book.join(file).to_str().expect("utf-8")],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    // A customer with usage, and its billing currency, from the usage file itself.
+    let mut reader = csv::Reader::from_path(book.join("usage.csv")).expect("usage.csv");
+    let row = reader.records().next().expect("a row").expect("parses");
+    let (customer, currency) = (row[2].to_string(), row[37].to_string());
+
+    let set = tollgate(
+        &db,
+        &[
+            "budgets",
+            "set",
+            &customer,
+            "1.00",
+            &currency,
+            "--enforce-at",
+            "120",
+        ],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let unknown = tollgate(&db, &["budgets", "set", "nobody", "1", "EUR"]);
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let run = |db: &str| -> serde_json::Value {
+        let out = tollgate(db, &["--json", "monitor", "usage", "--as-of", "2026-10-31"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let first = run(&db);
+    assert_eq!(
+        first["raised"].as_array().expect("raised").len(),
+        5,
+        "50/75/90/100 % and the 120 % enforcement: {first}"
+    );
+    let second = run(&db);
+    assert_eq!(
+        (
+            second["raised"].as_array().map(Vec::len),
+            second["already_raised"].as_u64()
+        ),
+        (Some(0), Some(5))
+    );
+
+    let listed = tollgate(
+        &db,
+        &["--json", "alerts", "list", "--kind", "budget_threshold"],
+    );
+    let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+    let alerts = alerts.as_array().expect("array");
+    assert_eq!(alerts.len(), 5);
+    for alert in alerts {
+        for field in [
+            "id",
+            "kind",
+            "severity",
+            "customer_id",
+            "subscription_id",
+            "first_seen",
+            "evidence",
+        ] {
+            assert!(alert.get(field).is_some(), "{field} missing in {alert}");
+        }
+        assert_eq!(alert["customer_id"], customer.as_str());
+        assert!(
+            alert["evidence"]["month_to_date"]
+                .as_str()
+                .expect("spend")
+                .ends_with(&currency)
+        );
+    }
+    let verify = tollgate(&db, &["audit", "verify"]);
+    assert_eq!(verify.status.code(), Some(0));
+}
