@@ -1,11 +1,13 @@
 //! `monitor usage --as-of DATE`: evaluates every customer's monthly budget against the month's
-//! usage up to that day and raises what crossed. Alerts are keyed per customer, threshold and
-//! month, so running it twice, or day after day, raises each crossing once.
+//! usage up to that day, and every new account's spend against its tier's caps, and raises what
+//! crossed. Alerts are keyed per customer, threshold and period, so running it twice, or day
+//! after day, raises each crossing once.
 
 use chrono::{Datelike, NaiveDate};
+use tollgate_domain::money::Currency;
 use tollgate_domain::time::Timestamp;
-use tollgate_engine::usage::budget;
-use tollgate_store::{NewAlert, Store, StoreResult, WriteMeta};
+use tollgate_engine::usage::{budget, caps};
+use tollgate_store::{CustomerQuery, NewAlert, Store, StoreResult, WriteMeta};
 
 /// What a monitoring run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,8 +53,79 @@ pub async fn monitor_budgets(
             });
         }
     }
+    alerts.extend(new_account_caps(store, as_of, seen_at, &caps::CapPolicy::default()).await?);
     let raised = store.raise_alerts(&alerts, meta).await?;
     report.already_raised = alerts.len() - raised.len();
     report.raised = raised;
     Ok(report)
+}
+
+/// New accounts over their tier's daily or monthly cap. A customer whose billing currency is
+/// unknown (first seen in a provider file) is checked in every capped currency.
+async fn new_account_caps(
+    store: &dyn Store,
+    as_of: NaiveDate,
+    seen_at: Timestamp,
+    policy: &caps::CapPolicy,
+) -> StoreResult<Vec<NewAlert>> {
+    let month_start = as_of.with_day(1).unwrap_or(as_of);
+    let capped: Vec<Currency> = {
+        let mut all: Vec<Currency> = policy.caps.iter().map(|(c, _, _)| *c).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let mut alerts = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_customers(&CustomerQuery {
+                after_id: after.clone(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.to_string());
+        for customer in &page {
+            let age_days = (seen_at.millis() - customer.created_at.millis()) / 86_400_000;
+            if age_days >= policy.new_account_days {
+                continue;
+            }
+            let currencies = match customer.currency {
+                Some(currency) => vec![currency],
+                None => capped.clone(),
+            };
+            for currency in currencies {
+                let day_micros = store
+                    .usage_spend(&customer.id, currency, as_of, as_of)
+                    .await?;
+                let month_micros = store
+                    .usage_spend(&customer.id, currency, month_start, as_of)
+                    .await?;
+                let spend = caps::AccountSpend {
+                    customer_id: customer.id.as_str(),
+                    tier: customer.risk_tier,
+                    age_days,
+                    currency,
+                    day_micros,
+                    month_micros,
+                };
+                for finding in caps::evaluate(&spend, as_of, policy) {
+                    alerts.push(NewAlert {
+                        dedup_key: finding.dedup_key,
+                        kind: finding.kind,
+                        severity: finding.severity,
+                        confidence: 100,
+                        customer_id: Some(customer.id.clone()),
+                        subscription_id: None,
+                        first_seen: seen_at,
+                        last_seen: seen_at,
+                        evidence: finding.evidence,
+                    });
+                }
+            }
+        }
+    }
+    Ok(alerts)
 }

@@ -392,3 +392,53 @@ fn budget_crossings_alert_once_per_month() {
     let verify = tollgate(&db, &["audit", "verify"]);
     assert_eq!(verify.status.code(), Some(0));
 }
+
+#[test]
+fn a_new_account_over_its_tier_cap_alerts_and_an_old_one_does_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let customers = dir.path().join("customers.ndjson");
+    std::fs::write(
+        &customers,
+        concat!(
+            r#"{"id":"new-co","company_name":"New Co","country":"DE","currency":"EUR","risk_tier":"high","created_at":"2026-10-01T00:00:00Z"}"#,
+            "\n",
+            r#"{"id":"old-co","company_name":"Old Co","country":"DE","currency":"EUR","risk_tier":"high","created_at":"2025-01-01T00:00:00Z"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let usage = dir.path().join("usage.ndjson");
+    let line = |id: &str, customer: &str| {
+        format!(
+            r#"{{"id":"{id}","customer_id":"{customer}","subscription_id":"{customer}-azure","date":"2026-10-12","meter_category":"Virtual Machines","region":"westeurope","cost":"150.00","currency":"EUR"}}"#
+        )
+    };
+    std::fs::write(
+        &usage,
+        format!("{}\n{}\n", line("u1", "new-co"), line("u2", "old-co")),
+    )
+    .expect("write");
+    for (kind, file) in [("customers", &customers), ("usage", &usage)] {
+        let out = tollgate(&db, &["import", kind, file.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = tollgate(
+        &db,
+        &["--json", "monitor", "usage", "--as-of", "2026-10-12"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alerts: serde_json::Value = serde_json::from_slice(
+        &tollgate(
+            &db,
+            &["--json", "alerts", "list", "--kind", "new_account_cap"],
+        )
+        .stdout,
+    )
+    .expect("json");
+    let alerts = alerts.as_array().expect("array");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["customer_id"], "new-co");
+    assert_eq!(alerts[0]["evidence"]["cap"], "100.00 EUR");
+    assert_eq!(alerts[0]["evidence"]["spend"], "150.00 EUR");
+}

@@ -1,3 +1,4 @@
 //! Usage monitoring: budgets now; caps, anomalies and exposure follow.
 
 pub mod budget;
+pub mod caps;
