@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 use tollgate_domain::money::Currency;
 use tollgate_domain::time::Timestamp;
-use tollgate_engine::usage::{budget, caps};
+use tollgate_engine::usage::{anomaly, budget, caps};
 use tollgate_store::{CustomerQuery, NewAlert, Store, StoreResult, WriteMeta};
 
 /// What a monitoring run did.
@@ -54,6 +54,8 @@ pub async fn monitor_budgets(
         }
     }
     alerts.extend(new_account_caps(store, as_of, seen_at, &caps::CapPolicy::default()).await?);
+    alerts
+        .extend(spend_anomalies(store, as_of, seen_at, &anomaly::AnomalyPolicy::default()).await?);
     let raised = store.raise_alerts(&alerts, meta).await?;
     report.already_raised = alerts.len() - raised.len();
     report.raised = raised;
@@ -117,6 +119,62 @@ async fn new_account_caps(
                         kind: finding.kind,
                         severity: finding.severity,
                         confidence: 100,
+                        customer_id: Some(customer.id.clone()),
+                        subscription_id: None,
+                        first_seen: seen_at,
+                        last_seen: seen_at,
+                        evidence: finding.evidence,
+                    });
+                }
+            }
+        }
+    }
+    Ok(alerts)
+}
+
+/// Spend anomalies of every customer with usage in the 30 days before `as_of`, per currency.
+async fn spend_anomalies(
+    store: &dyn Store,
+    as_of: NaiveDate,
+    seen_at: Timestamp,
+    policy: &anomaly::AnomalyPolicy,
+) -> StoreResult<Vec<NewAlert>> {
+    let from = as_of - chrono::Duration::days(30);
+    let mut alerts = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_customers(&CustomerQuery {
+                after_id: after.clone(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.to_string());
+        for customer in &page {
+            let daily = store.daily_usage(&customer.id, from, as_of).await?;
+            let mut by_currency: std::collections::BTreeMap<Currency, Vec<anomaly::DayUsage>> =
+                Default::default();
+            for d in daily {
+                by_currency
+                    .entry(d.key.currency)
+                    .or_default()
+                    .push(anomaly::DayUsage {
+                        day: d.key.day,
+                        meter_category: d.key.meter_category.to_string(),
+                        region: d.key.region.to_string(),
+                        cost_micros: d.cost_micros,
+                        vcpu_hours_micros: d.vcpu_hours_micros,
+                    });
+            }
+            for usage in by_currency.values() {
+                for finding in anomaly::evaluate(customer.id.as_str(), usage, as_of, policy) {
+                    alerts.push(NewAlert {
+                        dedup_key: finding.dedup_key,
+                        kind: finding.kind,
+                        severity: finding.severity,
+                        confidence: 80,
                         customer_id: Some(customer.id.clone()),
                         subscription_id: None,
                         first_seen: seen_at,

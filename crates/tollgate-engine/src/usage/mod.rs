@@ -1,4 +1,5 @@
 //! Usage monitoring: budgets now; caps, anomalies and exposure follow.
 
+pub mod anomaly;
 pub mod budget;
 pub mod caps;
