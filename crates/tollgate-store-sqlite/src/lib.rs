@@ -1327,4 +1327,28 @@ impl Store for SqliteStore {
             )
             .collect()
     }
+    async fn open_receivables(
+        &self,
+        customer: &CustomerId,
+    ) -> StoreResult<Vec<(tollgate_domain::money::Currency, i64)>> {
+        let found: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT i.currency, SUM(i.total_micros - COALESCE(p.paid, 0)) FROM invoices i \
+             LEFT JOIN (SELECT invoice_id, SUM(amount_micros) AS paid FROM payments \
+                        WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id \
+             WHERE i.customer_id = ? AND i.total_micros - COALESCE(p.paid, 0) > 0 GROUP BY i.currency ORDER BY i.currency",
+        )
+        .bind(customer.as_str())
+        .fetch_all(&self.read)
+        .await
+        .map_err(db("open receivables"))?;
+        found
+            .into_iter()
+            .map(|(currency, micros)| {
+                Ok((
+                    tollgate_store::codec::parse_currency(&currency, "currency")?,
+                    micros,
+                ))
+            })
+            .collect()
+    }
 }

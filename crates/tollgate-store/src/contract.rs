@@ -622,6 +622,22 @@ pub async fn invoices_payments_and_summary(store: &dyn Store) {
         Some(payment("p2", "i2", 20_000_000))
     );
     assert!(store.get_payment("p9").await.expect("get").is_none());
+    let open = store
+        .open_receivables(&cid("c1"))
+        .await
+        .expect("receivables");
+    assert_eq!(
+        open,
+        vec![(Currency::CZK, 30_000_000)],
+        "i1 paid in full, i2 30 of 50 open"
+    );
+    assert!(
+        store
+            .open_receivables(&cid("c9"))
+            .await
+            .expect("receivables")
+            .is_empty()
+    );
     let none = crate::BillingQuery {
         customer_id: Some(cid("c9")),
         limit: 10,

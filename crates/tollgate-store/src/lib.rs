@@ -242,6 +242,13 @@ pub trait Store: Send + Sync + 'static {
         secret_hash: &str,
     ) -> StoreResult<Option<(ApiToken, StaffRecord)>>;
 
+    /// A customer's unpaid invoice balances per currency (micro-units; invoices paid in full or
+    /// in credit left out).
+    async fn open_receivables(
+        &self,
+        customer: &CustomerId,
+    ) -> StoreResult<Vec<(tollgate_domain::money::Currency, i64)>>;
+
     // Budgets and alerts.
 
     /// Sets (or replaces) a customer's monthly budget; audited.

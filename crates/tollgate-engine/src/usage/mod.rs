@@ -3,3 +3,4 @@
 pub mod anomaly;
 pub mod budget;
 pub mod caps;
+pub mod exposure;
