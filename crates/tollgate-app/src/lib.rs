@@ -3,6 +3,7 @@
 //! transaction. The outbox worker is the only part that reaches the outside world.
 
 pub mod auth;
+pub mod exposure;
 pub mod import;
 pub mod monitor;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! `monitor usage --as-of DATE`: evaluates every customer's monthly budget against the month's
-//! usage up to that day, and every new account's spend against its tier's caps, and raises what
-//! crossed. Alerts are keyed per customer, threshold and period, so running it twice, or day
+//! usage up to that day, every new account's spend against its tier's caps, every customer's
+//! usage against its own history, and every credit limit against the live exposure, and raises
+//! what crossed. Alerts are keyed per customer, threshold and period, so running it twice, or day
 //! after day, raises each crossing once.
 
 use chrono::{Datelike, NaiveDate};
@@ -56,6 +57,7 @@ pub async fn monitor_budgets(
     alerts.extend(new_account_caps(store, as_of, seen_at, &caps::CapPolicy::default()).await?);
     alerts
         .extend(spend_anomalies(store, as_of, seen_at, &anomaly::AnomalyPolicy::default()).await?);
+    alerts.extend(credit_exposure(store, as_of, seen_at).await?);
     let raised = store.raise_alerts(&alerts, meta).await?;
     report.already_raised = alerts.len() - raised.len();
     report.raised = raised;
@@ -182,6 +184,56 @@ async fn spend_anomalies(
                         evidence: finding.evidence,
                     });
                 }
+            }
+        }
+    }
+    Ok(alerts)
+}
+
+/// Customers with a credit limit whose exposure crossed 70, 85 or 100 % of it.
+async fn credit_exposure(
+    store: &dyn Store,
+    as_of: NaiveDate,
+    seen_at: Timestamp,
+) -> StoreResult<Vec<NewAlert>> {
+    let mut alerts = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_customers(&CustomerQuery {
+                after_id: after.clone(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.to_string());
+        for customer in page.iter().filter(|c| c.credit_limit.is_some()) {
+            let Some(exposure) = crate::exposure::exposure_of(store, customer, as_of).await? else {
+                continue;
+            };
+            let Some(limit) = exposure.credit_limit_micros else {
+                continue;
+            };
+            let findings = tollgate_engine::usage::exposure::evaluate(
+                customer.id.as_str(),
+                exposure.currency,
+                &exposure.parts,
+                limit,
+                as_of,
+            );
+            for finding in findings {
+                alerts.push(NewAlert {
+                    dedup_key: finding.dedup_key,
+                    kind: finding.kind,
+                    severity: finding.severity,
+                    confidence: 100,
+                    customer_id: Some(customer.id.clone()),
+                    subscription_id: None,
+                    first_seen: seen_at,
+                    last_seen: seen_at,
+                    evidence: finding.evidence,
+                });
             }
         }
     }

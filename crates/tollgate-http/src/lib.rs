@@ -158,6 +158,7 @@ pub fn router(state: ApiState) -> Router {
             ("DELETE", "/v1/tokens/{id}") => delete(handlers::revoke_token),
             ("POST", "/v1/auth/login") => post(session::login),
             ("POST", "/v1/customers") => post(resources::create_customer),
+            ("GET", "/v1/customers/{id}/exposure") => get(resources::customer_exposure),
             ("PATCH", "/v1/customers/{id}") => patch(resources::update_customer),
             ("PUT", "/v1/customers/{id}/credit-limit") => put(resources::set_credit_limit),
             ("POST", "/v1/subscriptions") => post(resources::create_subscription),

@@ -611,3 +611,32 @@ pub async fn update_payment(
         .await?;
     Ok(Json(payment_json(&payment)).into_response())
 }
+
+/// A customer's live credit exposure as of today (UTC).
+pub async fn customer_exposure(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let id = CustomerId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let customer = state
+        .store
+        .get_customer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
+    let as_of = state.clock.now().date_utc();
+    let exposure =
+        tollgate_app::exposure::exposure_of(state.store.as_ref(), &customer, as_of).await?;
+    let money = |micros: i64| tollgate_domain::money::format_micros(micros, 2);
+    let body = match exposure {
+        Some(e) => json!({
+            "customer_id": e.customer_id, "as_of": as_of, "currency": e.currency, "exposure": money(e.total_micros()),
+            "open_receivables": money(e.parts.open_receivables_micros),
+            "unbilled_usage": money(e.parts.unbilled_usage_micros),
+            "pending_orders": money(e.parts.pending_orders_micros), "deposits": money(e.parts.deposits_micros),
+            "credit_limit": e.credit_limit_micros.map(money), "percent_of_limit": e.percent(),
+        }),
+        None => json!({
+            "customer_id": customer.id, "as_of": as_of, "currency": null, "exposure": "0.00",
+            "open_receivables": "0.00", "unbilled_usage": "0.00", "pending_orders": "0.00", "deposits": "0.00",
+            "credit_limit": null, "percent_of_limit": null,
+        }),
+    };
+    Ok(Json(body).into_response())
+}

@@ -320,6 +320,27 @@ fn credit_limit() -> Value {
     )
 }
 
+fn exposure_schema() -> Value {
+    object(
+        json!({
+            "customer_id": { "type": "string" }, "as_of": { "type": "string" }, "currency": { "type": ["string", "null"] },
+            "exposure": { "type": "string" }, "open_receivables": { "type": "string" },
+            "unbilled_usage": { "type": "string" }, "pending_orders": { "type": "string" },
+            "deposits": { "type": "string" }, "credit_limit": { "type": ["string", "null"] },
+            "percent_of_limit": { "type": ["integer", "null"] }
+        }),
+        &[
+            "customer_id",
+            "as_of",
+            "exposure",
+            "open_receivables",
+            "unbilled_usage",
+            "pending_orders",
+            "deposits",
+        ],
+    )
+}
+
 fn subscription_page() -> Value {
     object(
         json!({ "items": { "type": "array", "items": subscription_schema() }, "next_cursor": { "type": ["string", "null"] } }),
@@ -686,6 +707,16 @@ pub fn routes() -> Vec<RouteSpec> {
             status: 200,
             response: payment_schema,
             example: || json!({ "id": "example-payment", "invoice_id": "example-invoice" }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/customers/{id}/exposure",
+            access: Permission(P::BillingRead),
+            summary: "Live credit exposure: open receivables + unbilled usage this month + pending orders − deposits, against the credit limit",
+            request: None,
+            status: 200,
+            response: exposure_schema,
+            example: || json!({ "id": "example-customer" }),
         },
     ]
 }

@@ -96,6 +96,13 @@ enum Command {
         #[command(subcommand)]
         command: monitor_cmd::MonitorCommand,
     },
+    /// Live credit exposure: receivables + unbilled usage + pending orders − deposits.
+    Exposure {
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Alerts from every engine.
     Alerts {
         #[command(subcommand)]
@@ -256,6 +263,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
             store.migrate().await?;
             monitor_cmd::monitor(store.as_ref(), command, cli.json).await
+        }
+        Command::Exposure { customer, as_of } => {
+            let store = tollgate_app::open_store(&cli.database_url(&config)).await?;
+            store.migrate().await?;
+            monitor_cmd::exposure(store.as_ref(), customer.as_deref(), *as_of, cli.json).await
         }
         Command::Alerts { command } => {
             let store = tollgate_app::open_store(&cli.database_url(&config)).await?;

@@ -187,3 +187,84 @@ pub async fn alerts(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+fn exposure_json(e: &tollgate_app::exposure::CustomerExposure) -> serde_json::Value {
+    let money = |micros: i64| tollgate_domain::money::format_micros(micros, 2);
+    serde_json::json!({
+        "customer_id": e.customer_id,
+        "currency": e.currency,
+        "exposure": money(e.total_micros()),
+        "open_receivables": money(e.parts.open_receivables_micros),
+        "unbilled_usage": money(e.parts.unbilled_usage_micros),
+        "pending_orders": money(e.parts.pending_orders_micros),
+        "deposits": money(e.parts.deposits_micros),
+        "credit_limit": e.credit_limit_micros.map(money),
+        "percent_of_limit": e.percent(),
+    })
+}
+
+/// `tollgate exposure [--customer ID] [--as-of DATE]`: one customer's exposure, or every
+/// customer's, highest share of the credit limit first.
+pub async fn exposure(
+    store: &dyn Store,
+    customer: Option<&str>,
+    as_of: Option<chrono::NaiveDate>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let as_of = as_of.unwrap_or_else(|| SystemClock.now().date_utc());
+    let mut found = Vec::new();
+    match customer {
+        Some(id) => {
+            let id = CustomerId::parse(id).context("customer")?;
+            let customer = store
+                .get_customer(&id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("unknown customer '{id}'"))?;
+            found.extend(tollgate_app::exposure::exposure_of(store, &customer, as_of).await?);
+        }
+        None => {
+            let mut after = None;
+            loop {
+                let query = tollgate_store::CustomerQuery {
+                    after_id: after.clone(),
+                    limit: 1000,
+                    ..Default::default()
+                };
+                let page = store.list_customers(&query).await?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id.to_string());
+                for customer in &page {
+                    found
+                        .extend(tollgate_app::exposure::exposure_of(store, customer, as_of).await?);
+                }
+            }
+            found.sort_by_key(|e| std::cmp::Reverse((e.percent().unwrap_or(-1), e.total_micros())));
+        }
+    }
+    if json {
+        let list: Vec<_> = found.iter().map(exposure_json).collect();
+        match customer {
+            Some(_) => println!(
+                "{}",
+                list.into_iter().next().unwrap_or(serde_json::Value::Null)
+            ),
+            None => println!("{}", serde_json::Value::Array(list)),
+        }
+    } else {
+        for e in &found {
+            let percent = e
+                .percent()
+                .map(|p| format!("{p}% of limit"))
+                .unwrap_or_else(|| "no limit".into());
+            println!(
+                "{:<40} {:>16} {}  ({percent}; receivables {}, unbilled {})",
+                e.customer_id,
+                tollgate_domain::money::format_micros(e.total_micros(), 2),
+                e.currency,
+                tollgate_domain::money::format_micros(e.parts.open_receivables_micros, 2),
+                tollgate_domain::money::format_micros(e.parts.unbilled_usage_micros, 2),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

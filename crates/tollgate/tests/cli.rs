@@ -510,3 +510,73 @@ fn every_injected_compute_jump_raises_a_spend_anomaly_and_no_steady_customer_doe
         );
     }
 }
+
+#[test]
+fn exposure_is_receivables_plus_unbilled_usage_and_alerts_against_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let write = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).expect("write");
+        path
+    };
+    let customers = write(
+        "customers.ndjson",
+        "{\"id\":\"acme\",\"company_name\":\"Acme\",\"country\":\"DE\",\"currency\":\"EUR\",\"credit_limit\":\"1000.00\",\"created_at\":\"2025-01-01T00:00:00Z\"}\n",
+    );
+    let invoices = write(
+        "invoices.ndjson",
+        "{\"id\":\"inv-1\",\"customer_id\":\"acme\",\"issued_on\":\"2026-09-30\",\"due_on\":\"2026-10-30\",\"total\":\"600.00\",\"currency\":\"EUR\"}\n",
+    );
+    let usage = write(
+        "usage.ndjson",
+        "{\"id\":\"u1\",\"customer_id\":\"acme\",\"subscription_id\":\"acme-azure\",\"date\":\"2026-10-10\",\"meter_category\":\"Storage\",\"cost\":\"300.00\",\"currency\":\"EUR\"}\n",
+    );
+    for (kind, file) in [
+        ("customers", &customers),
+        ("invoices", &invoices),
+        ("usage", &usage),
+    ] {
+        let out = tollgate(&db, &["import", kind, file.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = tollgate(
+        &db,
+        &[
+            "--json",
+            "exposure",
+            "--customer",
+            "acme",
+            "--as-of",
+            "2026-10-31",
+        ],
+    );
+    let exposure: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(exposure["exposure"], "900.00");
+    assert_eq!(exposure["open_receivables"], "600.00");
+    assert_eq!(exposure["unbilled_usage"], "300.00");
+    assert_eq!(exposure["percent_of_limit"], 90);
+    let monitor = tollgate(&db, &["monitor", "usage", "--as-of", "2026-10-31"]);
+    assert!(monitor.status.success(), "{}", text(&monitor.stderr));
+    let alerts: serde_json::Value = serde_json::from_slice(
+        &tollgate(
+            &db,
+            &["--json", "alerts", "list", "--kind", "credit_exposure"],
+        )
+        .stdout,
+    )
+    .expect("json");
+    let mut thresholds: Vec<String> = alerts
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| {
+            a["evidence"]["threshold"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    thresholds.sort();
+    assert_eq!(thresholds, ["70%", "85%"]);
+}
