@@ -75,6 +75,40 @@ pub async fn run(args: &DemoArgs, config: &Config, json: bool) -> anyhow::Result
         }
         imports.push((kind, report));
     }
+    // Monitoring over the book's last week, one day at a time, as a daily job would run.
+    let end = tollgate_sim::default_end_date();
+    let monitor_meta = tollgate_store::WriteMeta {
+        actor: "system:demo".into(),
+        at: options.now,
+        source: "demo".into(),
+    };
+    for back in (0..7).rev() {
+        let day = end - chrono::Duration::days(back);
+        tollgate_app::monitor::monitor_budgets(store.as_ref(), day, &monitor_meta).await?;
+    }
+    let alerts = store.list_alerts(None).await?;
+    let mut by_kind: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for alert in &alerts {
+        *by_kind.entry(alert.kind.to_string()).or_default() += 1;
+    }
+    let mut exposures = Vec::new();
+    let mut after = None;
+    loop {
+        let query = tollgate_store::CustomerQuery {
+            after_id: after.clone(),
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = store.list_customers(&query).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.to_string());
+        for customer in &page {
+            exposures
+                .extend(tollgate_app::exposure::exposure_of(store.as_ref(), customer, end).await?);
+        }
+    }
+    exposures.sort_by_key(|e| std::cmp::Reverse((e.percent().unwrap_or(-1), e.total_micros())));
+    exposures.truncate(5);
     let summary = store.book_summary().await?;
     if json {
         println!(
@@ -84,6 +118,11 @@ pub async fn run(args: &DemoArgs, config: &Config, json: bool) -> anyhow::Result
                 "book": book.display().to_string(),
                 "imports": imports.iter().map(|(k, r)| import_cmd::report_json(*k, r)).collect::<Vec<_>>(),
                 "summary": summary_json(&summary),
+                "alerts_by_kind": by_kind,
+                "top_exposures": exposures.iter().map(|e| serde_json::json!({
+                    "customer_id": e.customer_id, "currency": e.currency,
+                    "exposure": format_micros(e.total_micros(), 2), "percent_of_limit": e.percent(),
+                })).collect::<Vec<_>>(),
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );
@@ -100,6 +139,28 @@ pub async fn run(args: &DemoArgs, config: &Config, json: bool) -> anyhow::Result
             );
         }
         print_summary(&summary);
+        println!(
+            "alerts         {} in the last week: {}",
+            alerts.len(),
+            by_kind
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!("top exposures");
+        for e in &exposures {
+            let percent = e
+                .percent()
+                .map(|p| format!("{p}% of limit"))
+                .unwrap_or_else(|| "no limit".into());
+            println!(
+                "  {:<38} {:>14} {} ({percent})",
+                e.customer_id,
+                shown(e.total_micros(), e.currency.as_str()),
+                e.currency
+            );
+        }
         println!("done in {:.1} s", started.elapsed().as_secs_f64());
         if !args.no_serve {
             println!("(the console is not built yet: nothing to serve)");
