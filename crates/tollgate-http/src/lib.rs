@@ -159,6 +159,8 @@ pub fn router(state: ApiState) -> Router {
             ("POST", "/v1/auth/login") => post(session::login),
             ("POST", "/v1/customers") => post(resources::create_customer),
             ("GET", "/v1/customers/{id}/exposure") => get(resources::customer_exposure),
+            ("GET", "/v1/customers/{id}/budget") => get(resources::get_budget),
+            ("PUT", "/v1/customers/{id}/budget") => put(resources::set_budget),
             ("PATCH", "/v1/customers/{id}") => patch(resources::update_customer),
             ("PUT", "/v1/customers/{id}/credit-limit") => put(resources::set_credit_limit),
             ("POST", "/v1/subscriptions") => post(resources::create_subscription),

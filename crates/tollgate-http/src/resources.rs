@@ -640,3 +640,73 @@ pub async fn customer_exposure(State(state): State<ApiState>, Path(id): Path<Str
     };
     Ok(Json(body).into_response())
 }
+
+fn budget_json(budget: &tollgate_domain::monitoring::Budget) -> Value {
+    json!({
+        "customer_id": budget.customer_id, "monthly_amount": budget.monthly_amount.amount_text(),
+        "currency": budget.monthly_amount.currency(), "thresholds_percent": budget.thresholds_percent,
+        "enforcement_percent": budget.enforcement_percent,
+    })
+}
+
+/// A customer's monthly budget (404 when none is set).
+pub async fn get_budget(State(state): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let id = CustomerId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let budget = state
+        .store
+        .list_budgets()
+        .await?
+        .into_iter()
+        .find(|b| b.customer_id == id)
+        .ok_or_else(|| ApiError::not_found("budget"))?;
+    Ok(Json(budget_json(&budget)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    monthly_amount: String,
+    currency: tollgate_domain::money::Currency,
+    thresholds_percent: Option<Vec<u32>>,
+    enforcement_percent: Option<u32>,
+}
+
+/// Sets a customer's monthly budget; alerts follow at the thresholds (default 50/75/90/100 %).
+pub async fn set_budget(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<BudgetBody>,
+) -> ApiResult {
+    let id = CustomerId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    if state.store.get_customer(&id).await?.is_none() {
+        return Err(ApiError::not_found("customer"));
+    }
+    let monthly_amount = tollgate_domain::money::Money::parse(&body.monthly_amount, body.currency)
+        .map_err(|e| ApiError::invalid("monthly_amount", e.to_string()))?;
+    if monthly_amount.micros() <= 0 {
+        return Err(ApiError::invalid("monthly_amount", "must be positive"));
+    }
+    let mut thresholds = body
+        .thresholds_percent
+        .unwrap_or_else(|| vec![50, 75, 90, 100]);
+    thresholds.sort_unstable();
+    thresholds.dedup();
+    if thresholds.is_empty() || thresholds.iter().any(|t| *t == 0 || *t > 1000) {
+        return Err(ApiError::invalid(
+            "thresholds_percent",
+            "must be 1 to 1000 percent",
+        ));
+    }
+    let budget = tollgate_domain::monitoring::Budget {
+        customer_id: id,
+        monthly_amount,
+        thresholds_percent: thresholds,
+        enforcement_percent: body.enforcement_percent,
+    };
+    state
+        .store
+        .set_budget(&budget, &meta(&state, &caller))
+        .await?;
+    Ok(Json(budget_json(&budget)).into_response())
+}

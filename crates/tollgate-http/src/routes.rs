@@ -341,6 +341,33 @@ fn exposure_schema() -> Value {
     )
 }
 
+fn budget_schema() -> Value {
+    object(
+        json!({
+            "customer_id": { "type": "string" }, "monthly_amount": { "type": "string" }, "currency": { "type": "string" },
+            "thresholds_percent": { "type": "array", "items": { "type": "integer" } },
+            "enforcement_percent": { "type": ["integer", "null"] }
+        }),
+        &[
+            "customer_id",
+            "monthly_amount",
+            "currency",
+            "thresholds_percent",
+        ],
+    )
+}
+
+fn budget_body() -> Value {
+    object(
+        json!({
+            "monthly_amount": { "type": "string" }, "currency": { "type": "string" },
+            "thresholds_percent": { "type": "array", "items": { "type": "integer" } },
+            "enforcement_percent": { "type": "integer" }
+        }),
+        &["monthly_amount", "currency"],
+    )
+}
+
 fn subscription_page() -> Value {
     object(
         json!({ "items": { "type": "array", "items": subscription_schema() }, "next_cursor": { "type": ["string", "null"] } }),
@@ -716,6 +743,26 @@ pub fn routes() -> Vec<RouteSpec> {
             request: None,
             status: 200,
             response: exposure_schema,
+            example: || json!({ "id": "example-customer" }),
+        },
+        RouteSpec {
+            method: "PUT",
+            path: "/v1/customers/{id}/budget",
+            access: Permission(P::BudgetsManage),
+            summary: "Set a customer's monthly budget (alerts at 50/75/90/100 % by default)",
+            request: Some(budget_body),
+            status: 200,
+            response: budget_schema,
+            example: || json!({ "id": "example-customer", "monthly_amount": "25000.00", "currency": "CZK", "enforcement_percent": 120 }),
+        },
+        RouteSpec {
+            method: "GET",
+            path: "/v1/customers/{id}/budget",
+            access: Permission(P::BillingRead),
+            summary: "A customer's monthly budget",
+            request: None,
+            status: 200,
+            response: budget_schema,
             example: || json!({ "id": "example-customer" }),
         },
     ]

@@ -121,6 +121,19 @@ async fn spawn_app() -> App {
         )
         .await
         .expect("payment");
+    let example_budget = tollgate_domain::monitoring::Budget {
+        customer_id: tollgate_domain::ids::CustomerId::parse("example-customer").expect("id"),
+        monthly_amount: tollgate_domain::money::Money::from_micros(
+            20_000_000_000,
+            tollgate_domain::money::Currency::CZK,
+        ),
+        thresholds_percent: vec![50, 75, 90, 100],
+        enforcement_percent: None,
+    };
+    store
+        .set_budget(&example_budget, &meta())
+        .await
+        .expect("budget");
     let example_user = tollgate_domain::staff::StaffUser {
         id: "example-user".into(),
         email: "example.user@partner.example".into(),
