@@ -4,7 +4,11 @@
 //! connection and start with `BEGIN IMMEDIATE`, so a transaction never has to upgrade a read
 //! lock into a write lock (the source of `SQLITE_BUSY` under load); reads use their own pool.
 
+mod accounts;
+mod monitoring;
+mod reads;
 mod rows;
+mod sessions;
 mod staff;
 mod upsert;
 mod usage;
@@ -606,77 +610,27 @@ impl Store for SqliteStore {
         &self,
         query: &SubscriptionQuery,
     ) -> StoreResult<Vec<Subscription>> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT id, customer_id, product, sku, kind, quantity, state, state_reasons, admin_access, \
-             monthly_price_micros, currency, created_at FROM subscriptions WHERE 1 = 1",
-        );
-        if let Some(customer) = &query.customer_id {
-            sql.push(" AND customer_id = ")
-                .push_bind(customer.to_string());
-        }
-        if let Some(state) = query.state {
-            sql.push(" AND state = ").push_bind(state.as_str());
-        }
-        if let Some(kind) = query.kind {
-            sql.push(" AND kind = ").push_bind(kind.as_str());
-        }
-        if let Some(after) = &query.after_id {
-            sql.push(" AND id > ").push_bind(after.clone());
-        }
-        sql.push(" ORDER BY id LIMIT ")
-            .push_bind(query.limit.clamp(1, 1000) as i64);
-        let found = sql
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db("list subscriptions"))?;
-        found.iter().map(rows::subscription).collect()
+        self.list_subscriptions_page_in(query).await
     }
 
     async fn get_subscription(&self, id: &SubscriptionId) -> StoreResult<Option<Subscription>> {
-        let row = sqlx::query(
-            "SELECT id, customer_id, product, sku, kind, quantity, state, state_reasons, admin_access, \
-             monthly_price_micros, currency, created_at FROM subscriptions WHERE id = ?",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get subscription"))?;
-        row.map(|r| rows::subscription(&r)).transpose()
+        self.get_subscription_in(id).await
     }
 
     async fn get_payment(&self, id: &str) -> StoreResult<Option<Payment>> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM payments WHERE id = ?",
-            rows::PAYMENT_COLUMNS
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get payment"))?;
-        row.map(|r| rows::payment(&r)).transpose()
+        self.get_payment_in(id).await
     }
 
     async fn list_invoices(&self, query: &BillingQuery) -> StoreResult<Vec<Invoice>> {
-        self.list_billing("invoices", rows::INVOICE_COLUMNS, query, rows::invoice)
-            .await
+        self.list_invoices_in(query).await
     }
 
     async fn get_invoice(&self, id: &str) -> StoreResult<Option<Invoice>> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM invoices WHERE id = ?",
-            rows::INVOICE_COLUMNS
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get invoice"))?;
-        row.map(|r| rows::invoice(&r)).transpose()
+        self.get_invoice_in(id).await
     }
 
     async fn list_payments(&self, query: &BillingQuery) -> StoreResult<Vec<Payment>> {
-        self.list_billing("payments", rows::PAYMENT_COLUMNS, query, rows::payment)
-            .await
+        self.list_payments_in(query).await
     }
 
     async fn book_summary(&self) -> StoreResult<BookSummary> {
@@ -911,40 +865,15 @@ impl Store for SqliteStore {
     }
 
     async fn staff_user_by_email(&self, email: &str) -> StoreResult<Option<StaffRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM staff_users WHERE lower(email) = lower(?)",
-            staff::STAFF_COLUMNS
-        ))
-        .bind(email.trim())
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get staff user"))?;
-        row.map(|r| staff::staff_record(&r)).transpose()
+        self.staff_user_by_email_in(email).await
     }
 
     async fn staff_user(&self, id: &str) -> StoreResult<Option<StaffRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM staff_users WHERE id = ?",
-            staff::STAFF_COLUMNS
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get staff user"))?;
-        row.map(|r| staff::staff_record(&r)).transpose()
+        self.staff_user_in(id).await
     }
 
     async fn list_staff_users(&self) -> StoreResult<Vec<StaffUser>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM staff_users ORDER BY lower(email)",
-            staff::STAFF_COLUMNS
-        ))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db("list staff users"))?;
-        rows.iter()
-            .map(|r| staff::staff_record(r).map(|s| s.user))
-            .collect()
+        self.list_staff_users_in().await
     }
 
     async fn update_staff_user(
@@ -982,16 +911,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_api_tokens(&self, user_id: Option<&str>) -> StoreResult<Vec<ApiToken>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM api_tokens WHERE (? IS NULL OR user_id = ?) ORDER BY created_at DESC, id",
-            staff::TOKEN_COLUMNS
-        ))
-        .bind(user_id)
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await
-        .map_err(db("list api tokens"))?;
-        rows.iter().map(staff::api_token).collect()
+        self.list_api_tokens_in(user_id).await
     }
 
     async fn revoke_api_token(&self, id: &str, meta: &WriteMeta) -> StoreResult<bool> {
@@ -1005,63 +925,19 @@ impl Store for SqliteStore {
         &self,
         secret_hash: &str,
     ) -> StoreResult<Option<(ApiToken, StaffRecord)>> {
-        let Some(token_row) = sqlx::query(&format!(
-            "SELECT {} FROM api_tokens WHERE secret_hash = ?",
-            staff::TOKEN_COLUMNS
-        ))
-        .bind(secret_hash)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("find api token"))?
-        else {
-            return Ok(None);
-        };
-        let token = staff::api_token(&token_row)?;
-        let owner = self
-            .staff_user(&token.user_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("token {} has no user", token.id)))?;
-        Ok(Some((token, owner)))
+        self.api_token_by_hash_in(secret_hash).await
     }
 
     async fn create_session(&self, id_hash: &str, session: &Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(id_hash)
-            .bind(&session.user_id)
-            .bind(&session.csrf_token)
-            .bind(session.created_at.millis())
-            .bind(session.expires_at.millis())
-            .execute(&self.write)
-            .await
-            .map_err(db("create session"))?;
-        Ok(())
+        self.create_session_in(id_hash, session).await
     }
 
     async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, csrf_token, created_at, expires_at FROM sessions WHERE id_hash = ?",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db("get session"))?;
-        Ok(
-            row.map(|(user_id, csrf_token, created_at, expires_at)| Session {
-                user_id,
-                csrf_token,
-                created_at: Timestamp::from_millis(created_at),
-                expires_at: Timestamp::from_millis(expires_at),
-            }),
-        )
+        self.session_by_hash_in(id_hash).await
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
-            .bind(id_hash)
-            .execute(&self.write)
-            .await
-            .map_err(db("delete session"))?;
-        Ok(done.rows_affected() == 1)
+        self.delete_session_in(id_hash).await
     }
 
     async fn idempotent_response(
@@ -1069,22 +945,7 @@ impl Store for SqliteStore {
         caller: &str,
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
-        let row: Option<(String, i32, String, i64)> = sqlx::query_as(
-            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE caller = ? AND key = ?",
-        )
-        .bind(caller)
-        .bind(key)
-        .fetch_optional(&self.write)
-        .await
-        .map_err(db("get idempotent response"))?;
-        Ok(row.map(
-            |(request_hash, status, body, created_at)| IdempotentResponse {
-                request_hash,
-                status: status as u16,
-                body,
-                created_at: Timestamp::from_millis(created_at),
-            },
-        ))
+        self.idempotent_response_in(caller, key).await
     }
 
     async fn save_idempotent_response(
@@ -1093,84 +954,15 @@ impl Store for SqliteStore {
         key: &str,
         response: &IdempotentResponse,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO idempotency_keys (caller, key, request_hash, status, body, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (caller, key) DO NOTHING",
-        )
-        .bind(caller)
-        .bind(key)
-        .bind(&response.request_hash)
-        .bind(response.status as i32)
-        .bind(&response.body)
-        .bind(response.created_at.millis())
-        .execute(&self.write)
-        .await
-        .map_err(db("save idempotent response"))?;
-        Ok(())
+        self.save_idempotent_response_in(caller, key, response)
+            .await
     }
     async fn set_budget(&self, budget: &Budget, meta: &WriteMeta) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let thresholds: Vec<String> = budget
-            .thresholds_percent
-            .iter()
-            .map(u32::to_string)
-            .collect();
-        sqlx::query(
-            "INSERT INTO budgets (customer_id, amount_micros, currency, thresholds, enforcement_percent, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET \
-             amount_micros = excluded.amount_micros, currency = excluded.currency, thresholds = excluded.thresholds, \
-             enforcement_percent = excluded.enforcement_percent, updated_at = excluded.updated_at",
-        )
-        .bind(budget.customer_id.as_str())
-        .bind(budget.monthly_amount.micros())
-        .bind(budget.monthly_amount.currency().to_string())
-        .bind(tollgate_store::codec::encode_strings(&thresholds))
-        .bind(budget.enforcement_percent.map(|p| p as i32))
-        .bind(meta.at.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(db("set budget"))?;
-        let event = NewAuditEvent {
-            actor: meta.actor.clone(),
-            action: "budget.set".into(),
-            subject: format!("customer:{}", budget.customer_id),
-            reasons: vec![format!("monthly budget {}", budget.monthly_amount)],
-            details: "{}".into(),
-            at: meta.at,
-        };
-        append_audit_in(&mut tx, &[event]).await?;
-        tx.commit().await.map_err(db("commit budget"))
+        self.set_budget_in(budget, meta).await
     }
 
     async fn list_budgets(&self) -> StoreResult<Vec<Budget>> {
-        let found: Vec<(String, i64, String, String, Option<i32>)> = sqlx::query_as(
-            "SELECT customer_id, amount_micros, currency, thresholds, enforcement_percent FROM budgets ORDER BY customer_id",
-        )
-        .fetch_all(&self.read)
-        .await
-        .map_err(db("list budgets"))?;
-        found
-            .into_iter()
-            .map(|(customer, micros, currency, thresholds, enforce)| {
-                let corrupt = |e: String| StoreError::Corrupt(format!("budgets: {e}"));
-                Ok(Budget {
-                    customer_id: CustomerId::parse(&customer)
-                        .map_err(|e| corrupt(e.to_string()))?,
-                    monthly_amount: tollgate_domain::money::Money::from_micros(
-                        micros,
-                        tollgate_store::codec::parse_currency(&currency, "currency")?,
-                    ),
-                    thresholds_percent: tollgate_store::codec::decode_strings(
-                        &thresholds,
-                        "thresholds",
-                    )?
-                    .iter()
-                    .map(|t| t.parse().map_err(|_| corrupt(format!("threshold '{t}'"))))
-                    .collect::<StoreResult<Vec<u32>>>()?,
-                    enforcement_percent: enforce.map(|p| p as u32),
-                })
-            })
-            .collect()
+        self.list_budgets_in().await
     }
 
     async fn usage_spend(
@@ -1180,17 +972,7 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar(
-            "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_daily \
-             WHERE customer_id = ? AND currency = ? AND day BETWEEN ? AND ?",
-        )
-        .bind(customer.as_str())
-        .bind(currency.to_string())
-        .bind(date_to_days(from))
-        .bind(date_to_days(to))
-        .fetch_one(&self.read)
-        .await
-        .map_err(db("usage spend"))
+        self.usage_spend_in(customer, currency, from, to).await
     }
 
     async fn raise_alerts(
@@ -1198,157 +980,16 @@ impl Store for SqliteStore {
         alerts: &[NewAlert],
         meta: &WriteMeta,
     ) -> StoreResult<Vec<String>> {
-        let mut tx = self.begin().await?;
-        let mut raised = Vec::new();
-        let mut events = Vec::new();
-        for alert in alerts {
-            let id = alert.id();
-            let evidence: serde_json::Map<String, serde_json::Value> = alert
-                .evidence
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect();
-            let evidence_text = serde_json::Value::Object(evidence.clone()).to_string();
-            let done = sqlx::query(
-                "INSERT INTO alerts (id, dedup_key, kind, severity, confidence, customer_id, subscription_id, \
-                 first_seen, last_seen, evidence, status, case_id, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, ?) ON CONFLICT (dedup_key) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(&alert.dedup_key)
-            .bind(alert.kind.as_str())
-            .bind(alert.severity.as_str())
-            .bind(i32::from(alert.confidence))
-            .bind(alert.customer_id.as_ref().map(|c| c.as_str()))
-            .bind(alert.subscription_id.as_ref().map(|s| s.as_str()))
-            .bind(alert.first_seen.millis())
-            .bind(alert.last_seen.millis())
-            .bind(&evidence_text)
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db("raise alert"))?;
-            if done.rows_affected() == 0 {
-                continue;
-            }
-            let payload = serde_json::json!({
-                "event": "alert.raised", "id": id, "kind": alert.kind, "severity": alert.severity,
-                "customer_id": alert.customer_id, "subscription_id": alert.subscription_id, "evidence": evidence,
-            });
-            sqlx::query(
-                "INSERT INTO outbox (kind, idempotency_key, subject, payload, status, attempts, next_attempt_at, \
-                 created_at) VALUES ('webhook', ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-            )
-            .bind(format!("alert:{id}"))
-            .bind(format!("alert:{id}"))
-            .bind(payload.to_string())
-            .bind(meta.at.millis())
-            .bind(meta.at.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(db("enqueue alert notification"))?;
-            events.push(NewAuditEvent {
-                actor: meta.actor.clone(),
-                action: "alert.raised".into(),
-                subject: format!("alert:{id}"),
-                reasons: vec![alert.kind.to_string(), alert.severity.to_string()],
-                details: evidence_text,
-                at: meta.at,
-            });
-            raised.push(id);
-        }
-        append_audit_in(&mut tx, &events).await?;
-        tx.commit().await.map_err(db("commit alerts"))?;
-        Ok(raised)
+        self.raise_alerts_in(alerts, meta).await
     }
 
     async fn list_alerts(&self, kind: Option<AlertKind>) -> StoreResult<Vec<Alert>> {
-        type AlertRow = (
-            String,
-            String,
-            String,
-            i32,
-            Option<String>,
-            Option<String>,
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-        );
-        let found: Vec<AlertRow> = sqlx::query_as(
-            "SELECT id, kind, severity, confidence, customer_id, subscription_id, first_seen, last_seen, evidence, \
-             status, case_id FROM alerts WHERE (? IS NULL OR kind = ?) ORDER BY created_at DESC, id",
-        )
-        .bind(kind.map(|k| k.as_str()))
-        .bind(kind.map(|k| k.as_str()))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db("list alerts"))?;
-        found
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    kind,
-                    severity,
-                    confidence,
-                    customer,
-                    subscription,
-                    first,
-                    last,
-                    evidence,
-                    status,
-                    case_id,
-                )| {
-                    let corrupt = |e: String| StoreError::Corrupt(format!("alerts: {e}"));
-                    let evidence: std::collections::BTreeMap<String, String> =
-                        serde_json::from_str(&evidence).map_err(|e| corrupt(e.to_string()))?;
-                    Ok(Alert {
-                        id,
-                        kind: tollgate_store::codec::parse_enum(&kind, "kind")?,
-                        severity: tollgate_store::codec::parse_enum(&severity, "severity")?,
-                        confidence: confidence.clamp(0, 100) as u8,
-                        customer_id: customer
-                            .map(|c| CustomerId::parse(&c))
-                            .transpose()
-                            .map_err(|e| corrupt(e.to_string()))?,
-                        subscription_id: subscription
-                            .map(|s| SubscriptionId::parse(&s))
-                            .transpose()
-                            .map_err(|e| corrupt(e.to_string()))?,
-                        first_seen: Timestamp::from_millis(first),
-                        last_seen: Timestamp::from_millis(last),
-                        evidence,
-                        status: tollgate_store::codec::parse_enum(&status, "status")?,
-                        case_id,
-                    })
-                },
-            )
-            .collect()
+        self.list_alerts_in(kind).await
     }
     async fn open_receivables(
         &self,
         customer: &CustomerId,
     ) -> StoreResult<Vec<(tollgate_domain::money::Currency, i64)>> {
-        let found: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT i.currency, SUM(i.total_micros - COALESCE(p.paid, 0)) FROM invoices i \
-             LEFT JOIN (SELECT invoice_id, SUM(amount_micros) AS paid FROM payments \
-                        WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id \
-             WHERE i.customer_id = ? AND i.total_micros - COALESCE(p.paid, 0) > 0 GROUP BY i.currency ORDER BY i.currency",
-        )
-        .bind(customer.as_str())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db("open receivables"))?;
-        found
-            .into_iter()
-            .map(|(currency, micros)| {
-                Ok((
-                    tollgate_store::codec::parse_currency(&currency, "currency")?,
-                    micros,
-                ))
-            })
-            .collect()
+        self.open_receivables_in(customer).await
     }
 }
